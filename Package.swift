@@ -1,0 +1,86 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "platform",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "platform", targets: ["Server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CArgon2",
+            path: "Sources/Auth/CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
+        .target(
+            name: "Platform",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Platform/Core",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Auth",
+            dependencies: [
+                "Platform",
+                "CArgon2",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Auth",
+            exclude: ["CArgon2"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Tenancy",
+            dependencies: ["Platform"],
+            path: "Sources/Tenancy",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Server",
+            dependencies: [
+                "Platform", "Auth", "Tenancy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Server",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlatformTesting",
+            dependencies: [
+                "Platform",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "PlatformTesting"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,130 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// A configuration value that is missing or wrong. Its description is the one line printed
+/// at start-up, naming the variable.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Everything the platform reads from its environment (and the optional JSON file named by
+/// `PLATFORM_CONFIG_FILE`; environment variables win).
+public struct PlatformConfig: Sendable {
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+    }
+
+    public struct DatabaseSettings: Sendable {
+        /// The runtime role's connection. Nil means: run a private local cluster.
+        public var url: DatabaseURL?
+        /// The owner role's connection, for migrations. Nil means `serve` does not migrate.
+        public var migrationURL: DatabaseURL?
+        public var poolSize: Int
+    }
+
+    public struct JWT: Sendable {
+        public var secret: String?
+        public var issuer: String
+        public var audience: String
+        public var accessTokenTTL: Int
+        public var refreshTokenTTL: Int
+        public var leewaySeconds: Int
+    }
+
+    public struct RateLimit: Sendable {
+        public var requestsPerMinute: Int
+        public var authRequestsPerMinute: Int
+        public var burst: Int
+    }
+
+    public var http: HTTP
+    public var database: DatabaseSettings
+    public var jwt: JWT
+    public var rateLimit: RateLimit
+    public var dataDirectory: String
+    public var storageDirectory: String
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+
+    public enum LogFormat: String, Sendable { case text, json }
+
+    /// Reads the configuration from the environment and the optional file.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> PlatformConfig {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
+        if let path = environment["PLATFORM_CONFIG_FILE"], !path.isEmpty {
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw ConfigurationError("PLATFORM_CONFIG_FILE: cannot read \(path) as a JSON configuration file (\(error))")
+            }
+        }
+        return try PlatformConfig(reader: ConfigReader(providers: providers))
+    }
+
+    public init(reader: ConfigReader) throws {
+        let values = Values(reader: reader)
+        http = HTTP(
+            host: values.string("http.host", env: "HTTP_HOST") ?? "127.0.0.1",
+            port: try values.int("http.port", env: "HTTP_PORT", default: 8080, range: 0...65535))
+        let url = try values.string("database.url", env: "DATABASE_URL").map { text in
+            do { return try DatabaseURL(parsing: text) } catch let error as ConfigurationError { throw ConfigurationError("DATABASE_URL \(error.message)") }
+        }
+        let migrationURL = try values.string("database.migration.url", env: "DATABASE_MIGRATION_URL").map { text in
+            do { return try DatabaseURL(parsing: text) } catch let error as ConfigurationError { throw ConfigurationError("DATABASE_MIGRATION_URL \(error.message)") }
+        }
+        database = DatabaseSettings(
+            url: url, migrationURL: migrationURL,
+            poolSize: try values.int("database.pool.size", env: "DATABASE_POOL_SIZE", default: 20, range: 1...1000))
+        let secret = values.string("jwt.secret", env: "JWT_SECRET", secret: true)
+        if let secret, secret.utf8.count < 32 {
+            throw ConfigurationError("JWT_SECRET must be at least 32 bytes long (got \(secret.utf8.count))")
+        }
+        jwt = JWT(
+            secret: secret,
+            issuer: values.string("jwt.issuer", env: "JWT_ISSUER") ?? "platform",
+            audience: values.string("jwt.audience", env: "JWT_AUDIENCE") ?? "platform-api",
+            accessTokenTTL: try values.int("jwt.access.ttl", env: "JWT_ACCESS_TTL", default: 900, range: 30...86_400),
+            refreshTokenTTL: try values.int("jwt.refresh.ttl", env: "JWT_REFRESH_TTL", default: 30 * 86_400, range: 300...365 * 86_400),
+            leewaySeconds: try values.int("jwt.leeway", env: "JWT_LEEWAY", default: 30, range: 0...300))
+        rateLimit = RateLimit(
+            requestsPerMinute: try values.int("rate.limit.default", env: "RATE_LIMIT_DEFAULT", default: 600, range: 1...1_000_000),
+            authRequestsPerMinute: try values.int("rate.limit.auth", env: "RATE_LIMIT_AUTH", default: 20, range: 1...1_000_000),
+            burst: try values.int("rate.limit.burst", env: "RATE_LIMIT_BURST", default: 60, range: 1...1_000_000))
+        dataDirectory = values.string("platform.data.dir", env: "PLATFORM_DATA_DIR") ?? "data"
+        storageDirectory = values.string("storage.dir", env: "STORAGE_DIR") ?? "\(dataDirectory)/storage"
+        let level = values.string("log.level", env: "LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got '\(level)')")
+        }
+        logLevel = parsedLevel
+        let format = values.string("log.format", env: "LOG_FORMAT") ?? "text"
+        guard let parsedFormat = LogFormat(rawValue: format.lowercased()) else {
+            throw ConfigurationError("LOG_FORMAT must be text or json (got '\(format)')")
+        }
+        logFormat = parsedFormat
+    }
+
+    /// Typed reads that name the environment variable in every error.
+    struct Values {
+        let reader: ConfigReader
+
+        func string(_ key: String, env: String, secret: Bool = false) -> String? {
+            let value = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)), isSecret: secret)
+            guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            return value
+        }
+
+        func int(_ key: String, env: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let text = string(key, env: env) else { return fallback }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw ConfigurationError("\(env) must be a whole number from \(range.lowerBound) to \(range.upperBound) (got '\(text)')")
+            }
+            return value
+        }
+    }
+}

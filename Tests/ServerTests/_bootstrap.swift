@@ -1,0 +1,1 @@
+// bootstrap file, replaced as the target gains code
