@@ -126,6 +126,8 @@ struct LocalDatabase: AsyncParsableCommand {
         @Flag(help: "Turn off fsync (throwaway clusters).") var ephemeral = false
 
         func run() async throws {
+            // Standard output carries only the variables, for `eval`.
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
             let cluster = LocalPostgres(directory: URL(fileURLWithPath: directory), port: port, ephemeral: ephemeral, logger: Logger(label: "platform.local-db"))
             let urls = try await cluster.start()
             print("DATABASE_URL='\(urls.runtime.connectionString)'")

@@ -87,11 +87,7 @@ struct LocalPostgres {
     /// Roles and database, idempotently: the owner migrates (and may create test databases),
     /// the runtime login role is a member of `platform_runtime` and nothing more.
     func provision(superuser: DatabaseURL, credentials: Credentials) async throws {
-        let client = PostgresClient(configuration: superuser.clientConfiguration(maxConnections: 1), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.withConnection { connection in
+        try await superuser.withSingleConnection(logger: logger) { connection in
                 let statements = [
                     """
                     DO $$ BEGIN
@@ -117,7 +113,6 @@ struct LocalPostgres {
                 if !exists {
                     try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(Self.databaseName) OWNER \(Self.ownerRole)"), logger: logger)
                 }
-            }
         }
     }
 
@@ -155,32 +150,36 @@ struct LocalPostgres {
         getuid() == 0
     }
 
+    /// Runs a command to completion with its output in a temporary file. Uses posix_spawn and
+    /// waitpid rather than Foundation's Process, whose exit detection waits for descriptors that
+    /// the daemon `pg_ctl start` leaves behind.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], as user: String? = nil, allowFailure: Bool = false) throws -> Int32 {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+        let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] + arguments } ?? [executable] + arguments
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("platform-\(UUID().uuidString).out").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        guard spawned == 0 else {
+            throw ConfigurationError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))")
         }
-        // Output goes to a file, not a pipe: `pg_ctl start` leaves the server holding its
-        // inherited descriptors, so a pipe would never reach end-of-file.
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("platform-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let output = try FileHandle(forWritingTo: outputFile)
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = output
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 && !allowFailure {
-            let text = ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        if exitCode != 0 && !allowFailure {
+            let text = ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             throw ConfigurationError("\(URL(fileURLWithPath: executable).lastPathComponent) failed: \(text.split(separator: "\n").suffix(3).joined(separator: " / "))")
         }
-        return process.terminationStatus
+        return exitCode
     }
 }

@@ -114,7 +114,12 @@ public struct PlatformConfig: Sendable {
         let reader: ConfigReader
 
         func string(_ key: String, env: String, secret: Bool = false) -> String? {
-            let value = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)), isSecret: secret)
+            let configKey = ConfigKey(key.split(separator: ".").map(String.init))
+            // A JSON file holds typed values; the environment holds text. Accept either.
+            let value = reader.string(forKey: configKey, isSecret: secret)
+                ?? reader.int(forKey: configKey).map(String.init)
+                ?? reader.double(forKey: configKey).map { String($0) }
+                ?? reader.bool(forKey: configKey).map(String.init)
             guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
             return value
         }

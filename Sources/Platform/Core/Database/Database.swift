@@ -71,8 +71,14 @@ public final class Database: Service, Sendable {
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
-        return try await client.withTransaction(logger: logger) { connection in
-            try await body(connection)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            // Hand back what actually went wrong (an APIError from the closure, a constraint
+            // violation at commit) rather than the wrapper; the rollback has already happened.
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError ?? error
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOSSL
 import PostgresNIO
 
@@ -84,5 +85,35 @@ extension DatabaseURL {
         components.path = "/" + database
         components.queryItems = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
         return components.string ?? redacted
+    }
+}
+
+extension DatabaseURL {
+    /// Runs `body` on one dedicated connection (migrations, provisioning), closed afterwards.
+    public func withSingleConnection<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: unverified))
+        case .require: tls = .require(try NIOSSLContext(configuration: unverified))
+        case .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        let connection = try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.any(), configuration: configuration, id: 0, logger: logger
+        ).get()
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 }

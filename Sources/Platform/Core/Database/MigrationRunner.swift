@@ -82,13 +82,8 @@ public struct MigrationRunner: Sendable {
     public func run(url: DatabaseURL) async throws -> Report {
         let migrations = try loadMigrations()
         let policies = try loadPolicies()
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 1), backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await client.withConnection { connection in
-                try await self.run(migrations: migrations, policies: policies, on: connection)
-            }
+        return try await url.withSingleConnection(logger: logger) { connection in
+            try await self.run(migrations: migrations, policies: policies, on: connection)
         }
     }
 

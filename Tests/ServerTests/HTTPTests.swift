@@ -1,0 +1,150 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Platform
+import PlatformTesting
+import Testing
+
+@testable import Server
+
+func testConfig() async throws -> PlatformConfig {
+    var config = try await PlatformConfig.load(environment: ["STORAGE_DIR": FileManager.default.temporaryDirectory.path])
+    config.http.port = 0
+    return config
+}
+
+@Suite("HTTP: health, errors, docs")
+struct HTTPTests {
+    @Test func liveness() async throws {
+        try await withTestDatabase("http_liveness", runPool: false) { database, _ in
+            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/health", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.jsonBody == ["status": "ok"])
+                    #expect(response.headers[.requestID]?.isEmpty == false)
+                }
+            }
+        }
+    }
+
+    @Test func detailedHealth() async throws {
+        try await withTestDatabase("http_health", runPool: false) { database, _ in
+            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/health?detailed=true", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = response.jsonBody
+                    #expect(body["status"] == "ok")
+                    #expect(body["details"]?["database"]?["status"] == "ok")
+                    #expect(body["details"]?["storage"]?["free_gb"] != nil)
+                    #expect(body["details"]?["pool"]?["max_connections"] == 4)
+                }
+                try await client.execute(uri: "/api/v1/health", method: .get) { response in
+                    #expect(response.jsonBody["details"] == nil)
+                }
+                try await client.execute(uri: "/api/v1/health?detailed=perhaps", method: .get) { response in
+                    #expect(response.status == .unprocessableContent)
+                    #expect(response.jsonBody["error"]?["details"]?["fields"]?["detailed"] != nil)
+                }
+                try await client.execute(uri: "/api/v1/system/health", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.jsonBody["database"]?["status"] == "healthy")
+                }
+            }
+        }
+    }
+
+    @Test("health answers 503 when the database is down")
+    func healthWhenDatabaseIsDown() async throws {
+        // A pool pointed at a port nobody listens on.
+        let database = Database(
+            url: DatabaseURL(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none", sslMode: .disable),
+            maxConnections: 1, logger: { var logger = Logger(label: "tests.down"); logger.logLevel = .critical; return logger }())
+        let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/health?detailed=true", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = response.jsonBody
+                #expect(body["status"] == "unhealthy")
+                #expect(body["details"]?["database"]?["status"] == "error")
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("unknown routes and wrong methods answer in the error envelope")
+    func errorEnvelope() async throws {
+        try await withTestDatabase("http_errors", runPool: false) { database, _ in
+            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/does-not-exist", method: .get, headers: [.requestID: "trace-123"]) { response in
+                    #expect(response.status == .notFound)
+                    let error = response.jsonBody["error"]
+                    #expect(error?["code"] == "NOT_FOUND")
+                    #expect(error?["request_id"] == "trace-123")
+                    #expect(error?["timestamp"] != nil)
+                    #expect(response.headers[.requestID] == "trace-123")
+                }
+                try await client.execute(uri: "/health", method: .delete) { response in
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(response.headers[.allow] == "GET")
+                    #expect(response.jsonBody["error"]?["code"] == "METHOD_NOT_ALLOWED")
+                }
+                try await client.execute(uri: "/health/", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test("/openapi.json lists exactly the registered routes")
+    func openAPIListsRegisteredRoutes() async throws {
+        try await withTestDatabase("http_openapi", runPool: false) { database, _ in
+            let table = RouteTable()
+            let dependencies = AppDependencies(config: try await testConfig(), database: database)
+            let router = buildRouter(dependencies, table: table)
+            let app = Application(router: router, services: [database])
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/openapi.json", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let document = response.jsonBody
+                    #expect(document["openapi"] == "3.1.0")
+                    guard case .object(let paths)? = document["paths"] else {
+                        Issue.record("no paths")
+                        return
+                    }
+                    var documented: Set<String> = []
+                    for (path, operations) in paths {
+                        guard case .object(let byMethod) = operations else { continue }
+                        for method in byMethod.keys { documented.insert("\(method.uppercased()) \(path)") }
+                    }
+                    let registered = Set(table.all.map { "\($0.method.rawValue) \($0.path)" })
+                    #expect(documented == registered)
+                    #expect(registered.contains("GET /health"))
+                    #expect(registered.contains("GET /openapi.json"))
+                }
+                try await client.execute(uri: "/docs", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
+                    #expect(response.text.contains("/api/v1/health"))
+                }
+            }
+        }
+    }
+
+    @Test("/api/v1/system/database is not served before RBAC exists")
+    func systemDatabaseNotPublic() async throws {
+        try await withTestDatabase("http_sysdb", runPool: false) { database, _ in
+            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/system/database", method: .get) { response in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+    }
+}
