@@ -115,9 +115,9 @@ public struct HealthController: Sendable {
     func health(_ request: Request) async throws -> Response {
         let detailedText = request.uri.queryParameters["detailed"].map(String.init)
         let detailed: Bool
-        switch detailedText?.lowercased() {
-        case nil, "false", "0", "no": detailed = false
-        case "true", "1", "yes", "": detailed = true
+        switch detailedText {
+        case nil, "false": detailed = false
+        case "true": detailed = true
         default: throw APIError.validation(["detailed": "must be true or false"])
         }
         let databaseCheck = await checkDatabase()
