@@ -52,6 +52,7 @@ let package = Package(
             ],
             path: "Sources/Auth",
             exclude: ["CArgon2"],
+            resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -79,8 +80,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "PlatformTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "AuthTests", dependencies: ["Auth", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "PlatformTesting",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
     ]
 )

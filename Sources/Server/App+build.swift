@@ -1,13 +1,37 @@
+import AsyncHTTPClient
+import Auth
 import Foundation
 import Hummingbird
 import Logging
 import Platform
 import ServiceLifecycle
+import Tenancy
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
     let config: PlatformConfig
     let database: Database
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let access: any AccessResolver
+    let http: HTTPClient
+
+    static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
+        let passwords = try PasswordHasher(parameters: .init(
+            memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations,
+            parallelism: config.passwords.argon2Parallelism))
+        return AppDependencies(
+            config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
+            access: MembershipAccessResolver(), http: http)
+    }
+
+    var auth: AuthService {
+        AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access)
+    }
+
+    var apiKeys: APIKeyService {
+        APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment)
+    }
 }
 
 enum AppInfo {
@@ -38,6 +62,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware<AppRequestContext> { context, id in context.requestID = id })
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
+    router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
     let registry = RouteRegistry(router: router, table: table)
     registerRoutes(in: registry, dependencies)
     return router
@@ -47,6 +72,10 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
 func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies) {
     HealthController(database: dependencies.database, storageDirectory: dependencies.config.storageDirectory)
         .register(in: registry)
+    AuthController(
+        auth: dependencies.auth, keys: dependencies.apiKeys, tokens: dependencies.tokens,
+        github: dependencies.config.github, http: dependencies.http
+    ).register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Auth
 import Foundation
 import Hummingbird
 import Logging
@@ -10,7 +11,7 @@ struct PlatformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The multi-tenant platform backend.",
-        subcommands: [Serve.self, Migrate.self, OpenAPI.self, LocalDatabase.self],
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self, OpenAPI.self, LocalDatabase.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -39,18 +40,8 @@ struct Serve: AsyncParsableCommand {
         if let port { config.http.port = port }
         let logger = Logger(label: "platform")
         var services: [any Service] = []
-
-        if config.database.url == nil {
-            let local = LocalPostgres(
-                directory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("postgres"),
-                port: Int(ProcessInfo.processInfo.environment["PLATFORM_LOCAL_PG_PORT"] ?? "") ?? 55432,
-                ephemeral: false, logger: logger)
-            let cluster = try await local.start()
-            logger.info("using the local PostgreSQL cluster", metadata: ["url": .string(cluster.runtime.redacted)])
-            config.database.url = cluster.runtime
-            config.database.migrationURL = cluster.owner
-            if cluster.started { services.append(LocalPostgresService(cluster: local)) }
-        }
+        let local = try await useLocalClusterIfUnconfigured(&config, logger: logger)
+        if let local, local.started { services.append(LocalPostgresService(cluster: local.cluster)) }
         guard let url = config.database.url else { throw ValidationError("configuration: DATABASE_URL is required") }
 
         let paths = try ProjectPaths.locate()
@@ -63,8 +54,101 @@ struct Serve: AsyncParsableCommand {
         }
 
         let database = Database(url: url, maxConnections: config.database.poolSize, logger: logger)
-        let app = buildApplication(AppDependencies(config: config, database: database), services: services, logger: logger)
+        let dependencies: AppDependencies
+        do {
+            dependencies = try await AppDependencies.make(config: config, database: database)
+        } catch let error as ConfigurationError {
+            throw ValidationError("configuration: \(error.message)")
+        }
+        if local != nil {
+            try await seedDemoAdmin(dependencies, logger: logger)
+        }
+        let app = buildApplication(dependencies, services: services, logger: logger)
         try await app.runService()
+    }
+
+    /// First local run: a demo tenant and its administrator, whose password is printed once
+    /// and kept in the data directory.
+    func seedDemoAdmin(_ dependencies: AppDependencies, logger: Logger) async throws {
+        let database = dependencies.database
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            let bootstrapper = Bootstrapper(database: database, passwords: dependencies.passwords)
+            guard try await !bootstrapper.hasUsers() else { return }
+            let result = try await bootstrapper.createAdmin(
+                email: "admin@example.com", username: "admin", password: nil, tenantCode: "demo", tenantName: "Demo")
+            let file = URL(fileURLWithPath: dependencies.config.dataDirectory).appendingPathComponent("admin-credentials.txt")
+            let text = "username: admin\npassword: \(result.generatedPassword ?? "")\ntenant: demo\n"
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            logger.notice("created the demo tenant 'demo' and its administrator 'admin' (password: \(result.generatedPassword ?? "") — also in \(file.path))")
+        }
+    }
+}
+
+/// With no DATABASE_URL: the private cluster under the data directory, and (unless
+/// configured) a JWT secret kept beside it.
+func useLocalClusterIfUnconfigured(_ config: inout PlatformConfig, logger: Logger) async throws -> (cluster: LocalPostgres, started: Bool)? {
+    guard config.database.url == nil else { return nil }
+    let dataDirectory = URL(fileURLWithPath: config.dataDirectory)
+    let local = LocalPostgres(
+        directory: dataDirectory.appendingPathComponent("postgres"),
+        port: Int(ProcessInfo.processInfo.environment["PLATFORM_LOCAL_PG_PORT"] ?? "") ?? 55432,
+        ephemeral: false, logger: logger)
+    let cluster = try await local.start()
+    logger.info("using the local PostgreSQL cluster", metadata: ["url": .string(cluster.runtime.redacted)])
+    config.database.url = cluster.runtime
+    config.database.migrationURL = cluster.owner
+    if config.jwt.secret == nil && config.jwt.privateKeyFile == nil {
+        let file = dataDirectory.appendingPathComponent("jwt-secret")
+        if let stored = try? String(contentsOf: file, encoding: .utf8), stored.utf8.count >= 32 {
+            config.jwt.secret = stored
+        } else {
+            let secret = (0..<48).map { _ in String("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement() ?? "x") }.joined()
+            try secret.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            config.jwt.secret = secret
+        }
+    }
+    return (local, cluster.started)
+}
+
+struct Bootstrap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the first platform administrator and their tenant. The password comes from PLATFORM_ADMIN_PASSWORD, or is generated and printed.")
+
+    @Option(help: "The administrator's e-mail address.") var adminEmail: String
+    @Option(help: "Tenant code (created if missing).") var tenant: String
+    @Option(help: "Tenant display name.") var tenantName: String?
+    @Option(help: "Username (default: the part of the e-mail before @).") var username: String?
+
+    func run() async throws {
+        var config = try await loadConfig()
+        let logger = Logger(label: "platform.bootstrap")
+        _ = try await useLocalClusterIfUnconfigured(&config, logger: logger)
+        guard let url = config.database.url else { throw ValidationError("configuration: DATABASE_URL is required") }
+        if let owner = config.database.migrationURL {
+            let paths = try ProjectPaths.locate()
+            _ = try await MigrationRunner(migrationsDirectory: paths.migrations, policiesDirectory: paths.policies, logger: logger).run(url: owner)
+        }
+        let database = Database(url: url, maxConnections: 2, logger: logger)
+        let passwords = try PasswordHasher(parameters: .init(
+            memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations, parallelism: config.passwords.argon2Parallelism))
+        let password = ProcessInfo.processInfo.environment["PLATFORM_ADMIN_PASSWORD"]
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            do {
+                return try await Bootstrapper(database: database, passwords: passwords).createAdmin(
+                    email: adminEmail, username: username, password: password, tenantCode: tenant, tenantName: tenantName)
+            } catch let error as APIError {
+                let fields = error.details?["fields"].map { " \($0)" } ?? ""
+                throw ValidationError("bootstrap: \(error.message)\(fields)")
+            }
+        }
+        print("platform administrator \(adminEmail) \(result.createdUser ? "created" : "updated") in tenant \(tenant)")
+        if let generated = result.generatedPassword { print("password: \(generated)") }
     }
 }
 
@@ -105,9 +189,11 @@ struct OpenAPI: AsyncParsableCommand {
         let config = try await loadConfig()
         // The document needs the routes, not a connection: the pool below is never started.
         let url = config.database.url ?? DatabaseURL(host: "127.0.0.1", username: "unused", password: nil, database: "unused")
+        var documentConfig = config
+        documentConfig.jwt.secret = documentConfig.jwt.secret ?? String(repeating: "x", count: 32)
         let table = RouteTable()
         let database = Database(url: url, maxConnections: 1, logger: Logger(label: "platform.openapi"))
-        _ = buildRouter(AppDependencies(config: config, database: database), table: table)
+        _ = buildRouter(try await AppDependencies.make(config: documentConfig, database: database), table: table)
         let data = try APIDocsController(table: table, title: AppInfo.title, version: AppInfo.version).documentData()
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))

@@ -8,17 +8,29 @@ import Testing
 
 @testable import Server
 
-func testConfig() async throws -> PlatformConfig {
-    var config = try await PlatformConfig.load(environment: ["STORAGE_DIR": FileManager.default.temporaryDirectory.path])
+/// Test configuration: a fixed JWT secret and cheap Argon2 parameters (the defaults are
+/// checked in AuthTests).
+func testConfig(_ extra: [String: String] = [:]) async throws -> PlatformConfig {
+    var environment = [
+        "STORAGE_DIR": FileManager.default.temporaryDirectory.path,
+        "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789",
+        "ARGON2_MEMORY_KIB": "1024", "ARGON2_ITERATIONS": "1",
+    ]
+    environment.merge(extra) { _, new in new }
+    var config = try await PlatformConfig.load(environment: environment)
     config.http.port = 0
     return config
+}
+
+func makeDependencies(_ database: Database, _ extra: [String: String] = [:]) async throws -> AppDependencies {
+    try await AppDependencies.make(config: try await testConfig(extra), database: database)
 }
 
 @Suite("HTTP: health, errors, docs")
 struct HTTPTests {
     @Test func liveness() async throws {
         try await withTestDatabase("http_liveness", runPool: false) { database, _ in
-            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            let app = buildApplication(try await makeDependencies(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/health", method: .get) { response in
                     #expect(response.status == .ok)
@@ -31,7 +43,7 @@ struct HTTPTests {
 
     @Test func detailedHealth() async throws {
         try await withTestDatabase("http_health", runPool: false) { database, _ in
-            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            let app = buildApplication(try await makeDependencies(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/v1/health?detailed=true", method: .get) { response in
                     #expect(response.status == .ok)
@@ -62,7 +74,7 @@ struct HTTPTests {
         let database = Database(
             url: DatabaseURL(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none", sslMode: .disable),
             maxConnections: 1, logger: { var logger = Logger(label: "tests.down"); logger.logLevel = .critical; return logger }())
-        let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+        let app = buildApplication(try await makeDependencies(database))
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/health?detailed=true", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -79,7 +91,7 @@ struct HTTPTests {
     @Test("unknown routes and wrong methods answer in the error envelope")
     func errorEnvelope() async throws {
         try await withTestDatabase("http_errors", runPool: false) { database, _ in
-            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            let app = buildApplication(try await makeDependencies(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/v1/does-not-exist", method: .get, headers: [.requestID: "trace-123"]) { response in
                     #expect(response.status == .notFound)
@@ -105,7 +117,7 @@ struct HTTPTests {
     func openAPIListsRegisteredRoutes() async throws {
         try await withTestDatabase("http_openapi", runPool: false) { database, _ in
             let table = RouteTable()
-            let dependencies = AppDependencies(config: try await testConfig(), database: database)
+            let dependencies = try await makeDependencies(database)
             let router = buildRouter(dependencies, table: table)
             let app = Application(router: router, services: [database])
             try await app.test(.router) { client in
@@ -139,7 +151,7 @@ struct HTTPTests {
     @Test("/api/v1/system/database is not served before RBAC exists")
     func systemDatabaseNotPublic() async throws {
         try await withTestDatabase("http_sysdb", runPool: false) { database, _ in
-            let app = buildApplication(AppDependencies(config: try await testConfig(), database: database))
+            let app = buildApplication(try await makeDependencies(database))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/v1/system/database", method: .get) { response in
                     #expect(response.status == .notFound)

@@ -29,11 +29,35 @@ public struct PlatformConfig: Sendable {
 
     public struct JWT: Sendable {
         public var secret: String?
+        /// PEM file of an EC P-256 private key: tokens are then ES256 and the JWKS is published.
+        public var privateKeyFile: String?
         public var issuer: String
         public var audience: String
         public var accessTokenTTL: Int
         public var refreshTokenTTL: Int
         public var leewaySeconds: Int
+    }
+
+    public struct Passwords: Sendable {
+        public var argon2MemoryKiB: Int
+        public var argon2Iterations: Int
+        public var argon2Parallelism: Int
+    }
+
+    public struct Login: Sendable {
+        public var maxAccountFailures: Int
+        public var maxAddressFailures: Int
+        public var lockoutSeconds: Int
+    }
+
+    public struct GitHubOAuth: Sendable {
+        public var clientID: String?
+        public var clientSecret: String?
+        public var authorizeURL: String
+        public var tokenURL: String
+        public var apiURL: String
+        /// Tenant code new users signing in through GitHub join, when the request names none.
+        public var defaultTenant: String?
     }
 
     public struct RateLimit: Sendable {
@@ -46,6 +70,11 @@ public struct PlatformConfig: Sendable {
     public var database: DatabaseSettings
     public var jwt: JWT
     public var rateLimit: RateLimit
+    public var passwords: Passwords
+    public var login: Login
+    public var github: GitHubOAuth
+    /// The `<env>` in API keys `sk_<env>_...`.
+    public var apiKeyEnvironment: String
     public var dataDirectory: String
     public var storageDirectory: String
     public var logLevel: Logger.Level
@@ -86,6 +115,7 @@ public struct PlatformConfig: Sendable {
         }
         jwt = JWT(
             secret: secret,
+            privateKeyFile: values.string("jwt.private.key.file", env: "JWT_PRIVATE_KEY_FILE"),
             issuer: values.string("jwt.issuer", env: "JWT_ISSUER") ?? "platform",
             audience: values.string("jwt.audience", env: "JWT_AUDIENCE") ?? "platform-api",
             accessTokenTTL: try values.int("jwt.access.ttl", env: "JWT_ACCESS_TTL", default: 900, range: 30...86_400),
@@ -95,6 +125,26 @@ public struct PlatformConfig: Sendable {
             requestsPerMinute: try values.int("rate.limit.default", env: "RATE_LIMIT_DEFAULT", default: 600, range: 1...1_000_000),
             authRequestsPerMinute: try values.int("rate.limit.auth", env: "RATE_LIMIT_AUTH", default: 20, range: 1...1_000_000),
             burst: try values.int("rate.limit.burst", env: "RATE_LIMIT_BURST", default: 60, range: 1...1_000_000))
+        passwords = Passwords(
+            argon2MemoryKiB: try values.int("argon2.memory.kib", env: "ARGON2_MEMORY_KIB", default: 19_456, range: 1_024...4_194_304),
+            argon2Iterations: try values.int("argon2.iterations", env: "ARGON2_ITERATIONS", default: 2, range: 1...64),
+            argon2Parallelism: try values.int("argon2.parallelism", env: "ARGON2_PARALLELISM", default: 1, range: 1...64))
+        login = Login(
+            maxAccountFailures: try values.int("login.max.account.failures", env: "LOGIN_MAX_ACCOUNT_FAILURES", default: 5, range: 1...1000),
+            maxAddressFailures: try values.int("login.max.address.failures", env: "LOGIN_MAX_ADDRESS_FAILURES", default: 50, range: 1...100_000),
+            lockoutSeconds: try values.int("login.lockout.seconds", env: "LOGIN_LOCKOUT_SECONDS", default: 60, range: 1...86_400))
+        github = GitHubOAuth(
+            clientID: values.string("github.client.id", env: "GITHUB_CLIENT_ID"),
+            clientSecret: values.string("github.client.secret", env: "GITHUB_CLIENT_SECRET", secret: true),
+            authorizeURL: values.string("github.authorize.url", env: "GITHUB_AUTHORIZE_URL") ?? "https://github.com/login/oauth/authorize",
+            tokenURL: values.string("github.token.url", env: "GITHUB_TOKEN_URL") ?? "https://github.com/login/oauth/access_token",
+            apiURL: values.string("github.api.url", env: "GITHUB_API_URL") ?? "https://api.github.com",
+            defaultTenant: values.string("oauth.default.tenant", env: "OAUTH_DEFAULT_TENANT"))
+        let environmentName = values.string("api.key.environment", env: "API_KEY_ENVIRONMENT") ?? "live"
+        guard environmentName.wholeMatch(of: /[a-z0-9]{1,16}/) != nil else {
+            throw ConfigurationError("API_KEY_ENVIRONMENT must be 1-16 lowercase letters or digits (got '\(environmentName)')")
+        }
+        apiKeyEnvironment = environmentName
         dataDirectory = values.string("platform.data.dir", env: "PLATFORM_DATA_DIR") ?? "data"
         storageDirectory = values.string("storage.dir", env: "STORAGE_DIR") ?? "\(dataDirectory)/storage"
         let level = values.string("log.level", env: "LOG_LEVEL") ?? "info"

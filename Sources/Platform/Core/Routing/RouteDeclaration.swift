@@ -76,6 +76,11 @@ public struct RouteResponse: Sendable {
         RouteResponse(status, description, schema: .type(type))
     }
 
+    /// An error the route may answer, in the standard envelope.
+    public static func error(_ status: HTTPResponse.Status, _ description: String) -> RouteResponse {
+        RouteResponse(status, description, schema: .type(ErrorEnvelope.self))
+    }
+
     public static func noContent(_ description: String = "Done") -> RouteResponse {
         RouteResponse(.noContent, description, schema: nil)
     }
