@@ -47,7 +47,7 @@ public struct AuthController: Sendable {
                 responses: [
                     .json(.ok, AuthModels.TokenResponse.self), .error(.unauthorized, "GitHub refused the code"),
                     .error(.forbidden, "No linked user and sign-up is off"), .error(.badGateway, "GitHub failed"),
-                    .error(.serviceUnavailable, "GitHub sign-in is not configured"),
+                    .error(.notFound, "GitHub sign-in is not configured on this server"),
                 ])
         ) { request, context in try await self.githubCallback(request, context) }
         registry.addProtected(

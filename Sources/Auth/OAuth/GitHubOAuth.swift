@@ -22,9 +22,10 @@ struct GitHubOAuthClient: Sendable {
     func profile(forCode code: String) async throws -> Profile {
         guard let clientID = settings.clientID, let clientSecret = settings.clientSecret else {
             let missing = [settings.clientID == nil ? "GITHUB_CLIENT_ID" : nil, settings.clientSecret == nil ? "GITHUB_CLIENT_SECRET" : nil].compactMap { $0 }
+            // 404: the feature does not exist on this server (a 5xx would blame the server).
             throw APIError(
-                .serviceUnavailable, code: "OAUTH_NOT_CONFIGURED",
-                message: "GitHub sign-in is not configured: set \(missing.joined(separator: " and "))")
+                .notFound, code: "OAUTH_NOT_CONFIGURED",
+                message: "GitHub sign-in is not configured on this server: set \(missing.joined(separator: " and "))")
         }
         var exchange = HTTPClientRequest(url: settings.tokenURL)
         exchange.method = .POST
