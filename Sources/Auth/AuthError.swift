@@ -32,6 +32,9 @@ enum AuthError {
     static let tenantUnavailable = APIError(
         .unauthorized, code: "TENANT_UNAVAILABLE", message: "The tenant is suspended or you are not a member of it")
 
+    static let tenantSwitchDenied = APIError(
+        .forbidden, code: "TENANT_ACCESS_DENIED", message: "You are not an active member of the tenant named by X-Tenant-ID")
+
     static func lockedOut(retryAfter seconds: Int) -> APIError {
         APIError(
             .tooManyRequests, code: "TOO_MANY_ATTEMPTS",

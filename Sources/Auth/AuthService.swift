@@ -205,10 +205,11 @@ public struct AuthService: Sendable {
     // MARK: profile
 
     public func profile(_ principal: Principal) async throws -> AuthModels.Profile {
-        let (user, memberships, resolved) = try await database.withPlatformScope { tx in
+        let (user, memberships, resolved, menus) = try await database.withPlatformScope { tx in
             (try await AuthRepository.user(id: principal.userID, in: tx),
              try await AuthRepository.memberships(userID: principal.userID, in: tx),
-             try await self.access.access(userID: principal.userID, tenantID: principal.tenantID, in: tx))
+             try await self.access.access(userID: principal.userID, tenantID: principal.tenantID, in: tx),
+             try await self.access.menuTree(userID: principal.userID, tenantID: principal.tenantID, isPlatformAdmin: principal.isPlatformAdmin, in: tx))
         }
         guard let user, let current = memberships.first(where: { $0.tenantID == principal.tenantID }) else { throw AuthError.sessionRevoked }
         let credential: String
@@ -224,26 +225,76 @@ public struct AuthService: Sendable {
                 AuthModels.Membership(tenantId: $0.tenantID, code: $0.tenantCode, name: $0.tenantName, status: $0.isUsable ? "active" : "inactive", isDefault: $0.isDefault)
             },
             roles: resolved.roleCodes, permissions: principal.permissions.sorted(), dataScope: principal.dataScope,
-            menus: resolved.menus, credential: credential)
+            menus: menus, credential: credential)
     }
 
     // MARK: request authentication
 
     /// The principal behind a verified access token, if its session, user, membership and
     /// tenant are all still active. Checked on every request, so a logout or suspension takes
-    /// effect at once on every instance.
-    public func principal(forAccessToken token: String) async throws -> Principal {
+    /// effect at once on every instance. `requestedTenant` (`X-Tenant-ID`) switches tenant for
+    /// this request where the user is an active member of it (platform admins: any tenant).
+    public func principal(forAccessToken token: String, requestedTenant: UUID? = nil) async throws -> Principal {
         let verified = try await tokens.verifyAccessToken(token)
-        let scope = TenantScope(tenantID: verified.tenantID, userID: verified.userID)
-        return try await database.withTenant(scope) { tx in
+        let access = self.access
+        if let requestedTenant, requestedTenant != verified.tenantID {
+            return try await switchedPrincipal(verified, to: requestedTenant)
+        }
+        // The common path: one transaction checks the session and resolves access.
+        return try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
             guard let state = try await AuthRepository.sessionState(tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, in: tx),
                 state.usable
             else { throw AuthError.sessionRevoked }
-            let resolved = try await self.access.access(userID: verified.userID, tenantID: verified.tenantID, in: tx)
+            let resolved = try await access.access(userID: verified.userID, tenantID: verified.tenantID, in: tx)
             return Principal(
                 userID: verified.userID, tenantID: verified.tenantID, credential: .session(id: verified.sessionID),
                 isPlatformAdmin: state.isPlatformAdmin, roleIDs: resolved.roleIDs, permissions: resolved.permissions,
-                dataScope: state.isPlatformAdmin ? .all : resolved.dataScope)
+                dataScope: state.isPlatformAdmin ? .all : resolved.dataScope, plan: state.plan)
         }
+    }
+
+    /// `X-Tenant-ID` naming another tenant: the session must be live in its own tenant, and the
+    /// user an active member of the other (platform administrators: any active tenant).
+    func switchedPrincipal(_ verified: VerifiedAccessToken, to tenantID: UUID) async throws -> Principal {
+        let state = try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
+            try await AuthRepository.sessionState(tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, in: tx)
+        }
+        guard let state, state.live, state.userStatus == "active" else { throw AuthError.sessionRevoked }
+        let access = self.access
+        return try await database.withTenant(TenantScope(tenantID: tenantID, userID: verified.userID)) { tx in
+            guard let target = try await AuthRepository.tenantAccess(tenantID: tenantID, userID: verified.userID, in: tx),
+                target.tenantStatus == "active", target.membershipStatus == "active" || state.isPlatformAdmin
+            else { throw AuthError.tenantSwitchDenied }
+            let resolved = try await access.access(userID: verified.userID, tenantID: tenantID, in: tx)
+            return Principal(
+                userID: verified.userID, tenantID: tenantID, credential: .session(id: verified.sessionID),
+                isPlatformAdmin: state.isPlatformAdmin, roleIDs: resolved.roleIDs, permissions: resolved.permissions,
+                dataScope: state.isPlatformAdmin ? .all : resolved.dataScope, plan: target.plan)
+        }
+    }
+}
+
+/// Auth's side of user administration: the password policy and session revocation.
+public struct AuthCredentialAdministration: CredentialAdministration {
+    let passwords: PasswordHasher
+    let policy: PasswordPolicy
+
+    public init(passwords: PasswordHasher) {
+        self.passwords = passwords
+        self.policy = .bundled()
+    }
+
+    public func hashNewPassword(_ password: String, username: String, email: String?, field: String) async throws -> String {
+        let problems = policy.problems(password: password, username: username, email: email)
+        if !problems.isEmpty {
+            throw APIError(
+                .unprocessableContent, code: "PASSWORD_POLICY", message: "The password does not meet the password policy",
+                details: ["fields": [field: .string(problems.joined(separator: "; "))], "rules": .array(problems.map { .string($0) })])
+        }
+        return try await passwords.hash(password)
+    }
+
+    public func endAllSessions(userID: UUID, reason: String, in tx: DatabaseTransaction) async throws -> Int {
+        try await AuthRepository.revokeOtherSessions(userID: userID, except: nil, reason: reason, in: tx)
     }
 }

@@ -14,15 +14,22 @@ struct AppDependencies: Sendable {
     let tokens: TokenService
     let passwords: PasswordHasher
     let access: any AccessResolver
+    let rbacCache: RBACCache
+    let rateLimiter: RateLimiter
     let http: HTTPClient
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
             memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations,
             parallelism: config.passwords.argon2Parallelism))
+        let cache = RBACCache()
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
-            access: MembershipAccessResolver(), http: http)
+            access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(), http: http)
+    }
+
+    var tenancy: TenancyModule {
+        TenancyModule(database: database, cache: rbacCache, credentials: AuthCredentialAdministration(passwords: passwords))
     }
 
     var auth: AuthService {
@@ -51,7 +58,10 @@ func buildApplication(
         configuration: .init(
             address: .hostname(dependencies.config.http.host, port: dependencies.config.http.port),
             serverName: "platform"),
-        services: services + [dependencies.database],
+        services: services + [
+            dependencies.database,
+            RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
+        ],
         logger: logger)
     app.logger.logLevel = dependencies.config.logLevel
     return app
@@ -61,6 +71,10 @@ func buildApplication(
 func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware<AppRequestContext> { context, id in context.requestID = id })
+    let identifier = RateLimitIdentifier(tokens: dependencies.tokens, database: dependencies.database)
+    router.add(middleware: RateLimitMiddleware(
+        limiter: dependencies.rateLimiter, policy: RateLimitPolicy(dependencies.config.rateLimit),
+        plans: TenantPlanCache(database: dependencies.database), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
     router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
     let registry = RouteRegistry(router: router, table: table)
@@ -76,6 +90,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
         auth: dependencies.auth, keys: dependencies.apiKeys, tokens: dependencies.tokens,
         github: dependencies.config.github, http: dependencies.http
     ).register(in: registry)
+    dependencies.tenancy.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

@@ -15,6 +15,8 @@ func testConfig(_ extra: [String: String] = [:]) async throws -> PlatformConfig 
         "STORAGE_DIR": FileManager.default.temporaryDirectory.path,
         "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789",
         "ARGON2_MEMORY_KIB": "1024", "ARGON2_ITERATIONS": "1",
+        // Tests make many requests from one address; the rate-limit tests set their own limits.
+        "RATE_LIMIT_DEFAULT": "1000000", "RATE_LIMIT_AUTH": "1000000",
     ]
     environment.merge(extra) { _, new in new }
     var config = try await PlatformConfig.load(environment: environment)
@@ -148,14 +150,22 @@ struct HTTPTests {
         }
     }
 
-    @Test("/api/v1/system/database is not served before RBAC exists")
-    func systemDatabaseNotPublic() async throws {
+    @Test("/api/v1/system/database is for platform administrators")
+    func systemDatabase() async throws {
         try await withTestDatabase("http_sysdb", runPool: false) { database, _ in
-            let app = buildApplication(try await makeDependencies(database))
-            try await app.test(.router) { client in
-                try await client.execute(uri: "/api/v1/system/database", method: .get) { response in
-                    #expect(response.status == .notFound)
-                }
+            let dependencies = try await makeDependencies(database)
+            let fixtures = Fixtures(dependencies)
+            try await buildApplication(dependencies).test(.router) { client in
+                let tenant = try await fixtures.tenant("sysdb")
+                try await fixtures.user("plain", tenants: [tenant])
+                try await fixtures.user("boss", tenants: [tenant], admin: true)
+                #expect(try await client.get("/api/v1/system/database").status == .unauthorized)
+                let member = try await client.get("/api/v1/system/database", headers: bearer(try await client.login("plain")["access_token"]))
+                #expect(member.status == .forbidden)
+                let admin = try await client.get("/api/v1/system/database", headers: bearer(try await client.login("boss")["access_token"]))
+                #expect(admin.status == .ok)
+                #expect(admin.jsonBody["migrations"]?["applied"] != nil)
+                #expect(admin.jsonBody["server_version"]?.stringValue?.isEmpty == false)
             }
         }
     }

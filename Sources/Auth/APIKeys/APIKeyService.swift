@@ -161,15 +161,15 @@ public struct APIKeyService: Sendable {
                 SELECT k.tenant_id, k.id, k.user_id, k.scopes,
                        k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND u.deleted_at IS NULL,
                        u.status, u.is_platform_admin, t.status, m.status,
-                       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'
+                       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute', t.plan
                 FROM api_keys k
                 JOIN users u ON u.id = k.user_id
                 JOIN tenants t ON t.id = k.tenant_id
                 LEFT JOIN tenant_memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.user_id
                 WHERE k.key_hash = \(hash)
-                """, as: (UUID, UUID, UUID, [String], Bool, String, Bool, String, String?, Bool).self)
+                """, as: (UUID, UUID, UUID, [String], Bool, String, Bool, String, String?, Bool, String).self)
             else { throw AuthError.invalidAPIKey }
-            let (tenantID, keyID, userID, scopes, live, userStatus, creatorIsAdmin, tenantStatus, membershipStatus, stale) = row
+            let (tenantID, keyID, userID, scopes, live, userStatus, creatorIsAdmin, tenantStatus, membershipStatus, stale, plan) = row
             guard live, userStatus == "active", tenantStatus == "active", membershipStatus == "active" else { throw AuthError.invalidAPIKey }
             if stale {
                 // Recorded at most once a minute: a busy key does not write on every request.
@@ -179,7 +179,7 @@ public struct APIKeyService: Sendable {
             let permissions = creatorIsAdmin ? Set(scopes) : Set(scopes).intersection(resolved.permissions)
             return Principal(
                 userID: userID, tenantID: tenantID, credential: .apiKey(id: keyID), isPlatformAdmin: false,
-                roleIDs: resolved.roleIDs, permissions: permissions, dataScope: creatorIsAdmin ? .all : resolved.dataScope)
+                roleIDs: resolved.roleIDs, permissions: permissions, dataScope: creatorIsAdmin ? .all : resolved.dataScope, plan: plan)
         }
     }
 }

@@ -18,6 +18,13 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        var requestedTenant: UUID?
+        if let header = request.headers[.xTenantID] {
+            guard let id = UUID(uuidString: header.trimmingCharacters(in: .whitespaces)) else {
+                throw APIError.validation(["X-Tenant-ID": "must be a tenant id (UUID)"])
+            }
+            requestedTenant = id
+        }
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -25,19 +32,27 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             }
             let credential = parts[1].trimmingCharacters(in: .whitespaces)
             if credential.hasPrefix("sk_") {
-                context.principal = try await keys.principal(forKey: credential)
+                context.principal = try await keyPrincipal(credential, requestedTenant)
             } else if credential.hasPrefix("rt_") {
                 throw AuthError.invalidToken("a refresh token is not an access token")
             } else {
-                context.principal = try await auth.principal(forAccessToken: credential)
+                context.principal = try await auth.principal(forAccessToken: credential, requestedTenant: requestedTenant)
             }
         } else if let key = request.headers[.xAPIKey] {
-            context.principal = try await keys.principal(forKey: key.trimmingCharacters(in: .whitespaces))
+            context.principal = try await keyPrincipal(key.trimmingCharacters(in: .whitespaces), requestedTenant)
         }
         return try await next(request, context)
+    }
+
+    /// A key belongs to one tenant: `X-Tenant-ID` may only repeat it.
+    func keyPrincipal(_ key: String, _ requestedTenant: UUID?) async throws -> Principal {
+        let principal = try await keys.principal(forKey: key)
+        if let requestedTenant, requestedTenant != principal.tenantID { throw AuthError.tenantSwitchDenied }
+        return principal
     }
 }
 
 extension HTTPField.Name {
     static let xAPIKey = HTTPField.Name("X-API-Key")!
+    static let xTenantID = HTTPField.Name("X-Tenant-ID")!
 }

@@ -33,6 +33,7 @@ enum AuthRepository {
         var isPlatformAdmin: Bool
         var tenantStatus: String
         var membershipStatus: String?
+        var plan: String
 
         var usable: Bool { live && userStatus == "active" && tenantStatus == "active" && membershipStatus == "active" }
     }
@@ -145,14 +146,32 @@ enum AuthRepository {
     static func sessionState(tenantID: UUID, sessionID: UUID, userID: UUID, in tx: DatabaseTransaction) async throws -> CredentialState? {
         try await tx.first(
             """
-            SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL, u.status, u.is_platform_admin, t.status, m.status
+            SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL AND t.deleted_at IS NULL,
+                   u.status, u.is_platform_admin, t.status, m.status, t.plan
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             JOIN tenants t ON t.id = s.tenant_id
             LEFT JOIN tenant_memberships m ON m.tenant_id = s.tenant_id AND m.user_id = s.user_id
             WHERE s.tenant_id = \(tenantID) AND s.id = \(sessionID) AND s.user_id = \(userID)
-            """, as: (Bool, String, Bool, String, String?).self
-        ).map { CredentialState(live: $0.0, userStatus: $0.1, isPlatformAdmin: $0.2, tenantStatus: $0.3, membershipStatus: $0.4) }
+            """, as: (Bool, String, Bool, String, String?, String).self
+        ).map { CredentialState(live: $0.0, userStatus: $0.1, isPlatformAdmin: $0.2, tenantStatus: $0.3, membershipStatus: $0.4, plan: $0.5) }
+    }
+
+    struct TenantAccess: Sendable {
+        var tenantStatus: String
+        var plan: String
+        var membershipStatus: String?
+    }
+
+    /// The tenant's state and the user's membership in it.
+    static func tenantAccess(tenantID: UUID, userID: UUID, in tx: DatabaseTransaction) async throws -> TenantAccess? {
+        try await tx.first(
+            """
+            SELECT t.status, t.plan, m.status FROM tenants t
+            LEFT JOIN tenant_memberships m ON m.tenant_id = t.id AND m.user_id = \(userID)
+            WHERE t.id = \(tenantID) AND t.deleted_at IS NULL
+            """, as: (String, String, String?).self
+        ).map { TenantAccess(tenantStatus: $0.0, plan: $0.1, membershipStatus: $0.2) }
     }
 
     @discardableResult

@@ -63,7 +63,8 @@ public struct PlatformConfig: Sendable {
     public struct RateLimit: Sendable {
         public var requestsPerMinute: Int
         public var authRequestsPerMinute: Int
-        public var burst: Int
+        /// Per-minute limits by tenant plan (`RATE_LIMIT_PLANS=free=60,enterprise=6000`).
+        public var planRequestsPerMinute: [String: Int]
     }
 
     public var http: HTTP
@@ -124,7 +125,7 @@ public struct PlatformConfig: Sendable {
         rateLimit = RateLimit(
             requestsPerMinute: try values.int("rate.limit.default", env: "RATE_LIMIT_DEFAULT", default: 600, range: 1...1_000_000),
             authRequestsPerMinute: try values.int("rate.limit.auth", env: "RATE_LIMIT_AUTH", default: 20, range: 1...1_000_000),
-            burst: try values.int("rate.limit.burst", env: "RATE_LIMIT_BURST", default: 60, range: 1...1_000_000))
+            planRequestsPerMinute: try Self.plans(values.string("rate.limit.plans", env: "RATE_LIMIT_PLANS") ?? "free=120,enterprise=6000"))
         passwords = Passwords(
             argon2MemoryKiB: try values.int("argon2.memory.kib", env: "ARGON2_MEMORY_KIB", default: 19_456, range: 1_024...4_194_304),
             argon2Iterations: try values.int("argon2.iterations", env: "ARGON2_ITERATIONS", default: 2, range: 1...64),
@@ -157,6 +158,18 @@ public struct PlatformConfig: Sendable {
             throw ConfigurationError("LOG_FORMAT must be text or json (got '\(format)')")
         }
         logFormat = parsedFormat
+    }
+
+    static func plans(_ text: String) throws -> [String: Int] {
+        var plans: [String: Int] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let limit = Int(parts[1]), limit > 0 else {
+                throw ConfigurationError("RATE_LIMIT_PLANS must look like free=120,standard=600 (got '\(text)')")
+            }
+            plans[parts[0]] = limit
+        }
+        return plans
     }
 
     /// Typed reads that name the environment variable in every error.

@@ -89,6 +89,9 @@ public struct MigrationRunner: Sendable {
 
     func run(migrations: [Migration], policies: [(name: String, sql: String)], on connection: PostgresConnection) async throws -> Report {
         try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+        // Migrations and policies are platform-level work: the owner is under the forced
+        // policies too, so its data steps (the RBAC catalog) run in the platform scope.
+        try await connection.query("SELECT set_config('app.scope', 'platform', false)", logger: logger)
         do {
             let report = try await migrateLocked(migrations: migrations, policies: policies, on: connection)
             try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)

@@ -89,7 +89,36 @@ public struct HealthController: Sendable {
         public var latencyMs: Double?
     }
 
+    public struct DatabaseInfo: Codable, Sendable, ResponseEncodable {
+        public var status: String
+        public var serverVersion: String
+        public var database: String
+        public var sizeBytes: Int64
+        public var latencyMs: Double
+        public var pool: PoolStats
+        public var migrations: Migrations
+        public var tables: [Table]
+    }
+
+    public struct Migrations: Codable, Sendable {
+        public var applied: Int
+        public var latest: String?
+    }
+
+    public struct Table: Codable, Sendable {
+        public var name: String
+        public var rowsEstimate: Int64
+        public var sizeBytes: Int64
+    }
+
     public func register(in registry: RouteRegistry) {
+        registry.addProtected(
+            RouteDeclaration(
+                .get, "/api/v1/system/database", summary: "Database version, size, pool, migrations and table statistics",
+                tag: "health", access: .permission("platform:system:database"),
+                responses: [.json(.ok, DatabaseInfo.self), .error(.serviceUnavailable, "Database unreachable")])
+        ) { _, _ in try await self.databaseInfo() }
+
         registry.addPublic(
             RouteDeclaration(
                 .get, "/health", summary: "Liveness: the process is up (does not touch the database)", tag: "health",
@@ -149,6 +178,28 @@ public struct HealthController: Sendable {
                 status: check.status == "ok" ? "healthy" : "unhealthy", message: check.message, latencyMs: check.latencyMs),
             uptimeSeconds: Int(Date().timeIntervalSince(started)))
         return try Self.json(body, status: check.status == "ok" ? .ok : .serviceUnavailable)
+    }
+
+    func databaseInfo() async throws -> DatabaseInfo {
+        let latency = try await database.ping()
+        return try await database.withPlatformScope { tx in
+            let (version, name, size) = try await tx.first(
+                "SELECT current_setting('server_version'), current_database(), pg_database_size(current_database())",
+                as: (String, String, Int64).self) ?? ("", "", Int64(0))
+            let (applied, latest) = try await tx.first(
+                "SELECT count(*)::int, max(name) FROM schema_migrations", as: (Int, String?).self) ?? (0, nil)
+            let tables = try await tx.all(
+                """
+                SELECT relname::text, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables
+                WHERE schemaname = 'public' ORDER BY relname
+                """, as: (String, Int64, Int64).self)
+            return DatabaseInfo(
+                status: "healthy", serverVersion: version, database: name, sizeBytes: size,
+                latencyMs: Self.round(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15),
+                pool: PoolStats(maxConnections: database.maxConnections, inUse: database.connectionsInUse),
+                migrations: Migrations(applied: applied, latest: latest),
+                tables: tables.map { Table(name: $0.0, rowsEstimate: $0.1, sizeBytes: $0.2) })
+        }
     }
 
     func checkDatabase() async -> DatabaseCheck {

@@ -7,20 +7,28 @@ public struct ResolvedAccess: Sendable, Equatable {
     public var roleCodes: [String]
     public var permissions: Set<String>
     public var dataScope: DataScope
-    /// The menu tree the member sees, for the front end.
-    public var menus: [JSONValue]
 
-    public init(roleIDs: [UUID] = [], roleCodes: [String] = [], permissions: Set<String> = [], dataScope: DataScope = .own, menus: [JSONValue] = []) {
+    public init(roleIDs: [UUID] = [], roleCodes: [String] = [], permissions: Set<String> = [], dataScope: DataScope = .own) {
         self.roleIDs = roleIDs
         self.roleCodes = roleCodes
         self.permissions = permissions
         self.dataScope = dataScope
-        self.menus = menus
     }
 }
 
 /// Computes a member's access. Implemented by Tenancy (roles, menus, permissions); Auth calls
 /// it while authenticating, so neither module imports the other.
 public protocol AccessResolver: Sendable {
+    /// Called on every authenticated request: implementations cache.
     func access(userID: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> ResolvedAccess
+    /// The menus the member sees, as a tree (for `/auth/profile`).
+    func menuTree(userID: UUID, tenantID: UUID, isPlatformAdmin: Bool, in tx: DatabaseTransaction) async throws -> [JSONValue]
+}
+
+/// Password and session operations that administration needs but that belong to Auth.
+public protocol CredentialAdministration: Sendable {
+    /// Checks the password policy (422 `PASSWORD_POLICY` naming `field`) and hashes.
+    func hashNewPassword(_ password: String, username: String, email: String?, field: String) async throws -> String
+    /// Ends every session of the user, in every tenant.
+    func endAllSessions(userID: UUID, reason: String, in tx: DatabaseTransaction) async throws -> Int
 }

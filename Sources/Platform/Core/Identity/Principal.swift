@@ -24,11 +24,14 @@ public struct Principal: Sendable {
     public var roleIDs: [UUID]
     public var permissions: Set<String>
     public var dataScope: DataScope
+    /// The tenant's plan, for rate limits.
+    public var plan: String?
 
     public init(
         userID: UUID, tenantID: UUID, credential: Credential, isPlatformAdmin: Bool = false,
-        roleIDs: [UUID] = [], permissions: Set<String> = [], dataScope: DataScope = .own
+        roleIDs: [UUID] = [], permissions: Set<String> = [], dataScope: DataScope = .own, plan: String? = nil
     ) {
+        self.plan = plan
         self.userID = userID
         self.tenantID = tenantID
         self.credential = credential

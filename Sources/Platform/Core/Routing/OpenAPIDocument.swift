@@ -86,6 +86,7 @@ public struct OpenAPIDocument {
             error(415, "The request body is not JSON")
         }
         if !route.pathParameterNames.isEmpty { error(404, "Not found") }
+        error(429, "Rate limit exceeded; see Retry-After")
         if route.access != .public {
             error(401, "Authentication is required")
             if route.access.permissionCode != nil { error(403, "The caller lacks the required permission") }

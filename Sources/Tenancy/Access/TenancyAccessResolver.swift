@@ -1,0 +1,88 @@
+import Foundation
+import Platform
+
+/// A member's access: their enabled roles in the tenant, the permission codes on the buttons
+/// of the menus those roles are granted (`super_admin`: every tenant permission), and the
+/// widest data scope among the roles.
+public struct TenancyAccessResolver: AccessResolver {
+    let cache: RBACCache
+
+    public init(cache: RBACCache) {
+        self.cache = cache
+    }
+
+    public func access(userID: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> ResolvedAccess {
+        let roles: [RBACCache.Role]
+        if let cached = cache.roles(tenantID: tenantID, userID: userID) {
+            roles = cached
+        } else {
+            roles = try await tx.all(
+                """
+                SELECT r.id, r.code, r.data_scope FROM user_roles ur
+                JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
+                WHERE ur.tenant_id = \(tenantID) AND ur.user_id = \(userID) AND r.status = 'active' AND r.deleted_at IS NULL
+                ORDER BY r.code
+                """, as: (UUID, String, String).self
+            ).map { RBACCache.Role(id: $0.0, code: $0.1, dataScope: DataScope(rawValue: $0.2) ?? .own) }
+            cache.store(roles: roles, tenantID: tenantID, userID: userID)
+        }
+        var permissions = Set<String>()
+        for role in roles {
+            permissions.formUnion(try await self.permissions(of: role, tenantID: tenantID, in: tx))
+        }
+        return ResolvedAccess(
+            roleIDs: roles.map(\.id), roleCodes: roles.map(\.code), permissions: permissions,
+            dataScope: roles.contains { $0.dataScope == .all } ? .all : .own)
+    }
+
+    func permissions(of role: RBACCache.Role, tenantID: UUID, in tx: DatabaseTransaction) async throws -> Set<String> {
+        if role.code == "super_admin" { return try await tenantPermissionCodes(in: tx) }
+        if let cached = cache.permissions(tenantID: tenantID, roleID: role.id) { return cached }
+        let rows: [String] = try await tx.all(
+            """
+            SELECT m.permission FROM role_menus rm JOIN menus m ON m.id = rm.menu_id
+            JOIN permissions p ON p.code = m.permission
+            WHERE rm.tenant_id = \(tenantID) AND rm.role_id = \(role.id) AND m.type = 'button' AND m.status = 'active'
+              AND p.scope = 'tenant'
+            """, as: String.self)
+        let codes = Set(rows)
+        cache.store(permissions: codes, tenantID: tenantID, roleID: role.id)
+        return codes
+    }
+
+    func tenantPermissionCodes(in tx: DatabaseTransaction) async throws -> Set<String> {
+        if let cached = cache.tenantPermissionCodes { return cached }
+        let rows: [String] = try await tx.all("SELECT code FROM permissions WHERE scope = 'tenant'", as: String.self)
+        let codes = Set(rows)
+        cache.store(tenantPermissionCodes: codes)
+        return codes
+    }
+
+    public func menuTree(userID: UUID, tenantID: UUID, isPlatformAdmin: Bool, in tx: DatabaseTransaction) async throws -> [JSONValue] {
+        let resolved = try await access(userID: userID, tenantID: tenantID, in: tx)
+        let menus = try await MenuRepository.all(in: tx)
+        let visible: [MenuRepository.Menu]
+        if isPlatformAdmin || resolved.roleCodes.contains("super_admin") {
+            visible = menus.filter { menu in
+                isPlatformAdmin || !(menu.code.hasPrefix("platform"))
+            }
+        } else {
+            let grantedRows: [UUID] = try await tx.all(
+                "SELECT DISTINCT menu_id FROM role_menus WHERE tenant_id = \(tenantID) AND role_id = ANY(\(resolved.roleIDs))",
+                as: UUID.self)
+            let granted = Set(grantedRows)
+            // A granted menu brings its ancestors, so the tree stays connected.
+            let byID = Dictionary(uniqueKeysWithValues: menus.map { ($0.id, $0) })
+            var keep = Set<UUID>()
+            for id in granted {
+                var current: UUID? = id
+                while let node = current, !keep.contains(node) {
+                    keep.insert(node)
+                    current = byID[node]?.parentID
+                }
+            }
+            visible = menus.filter { keep.contains($0.id) }
+        }
+        return MenuRepository.tree(visible.filter { $0.status == "active" }).map(\.json)
+    }
+}
