@@ -64,7 +64,7 @@ public struct TenancyAccessResolver: AccessResolver {
         let visible: [MenuRepository.Menu]
         if isPlatformAdmin || resolved.roleCodes.contains("super_admin") {
             visible = menus.filter { menu in
-                isPlatformAdmin || !(menu.code.hasPrefix("platform"))
+                isPlatformAdmin || !(menu.code.hasPrefix("platform") || menu.permission?.hasPrefix("platform:") == true)
             }
         } else {
             let grantedRows: [UUID] = try await tx.all(

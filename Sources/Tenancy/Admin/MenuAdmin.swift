@@ -224,8 +224,9 @@ struct MenuAdmin: Sendable {
         return Self.view(menu)
     }
 
-    func validate(code: String?, name: String?, type: MenuType?, permission: String??, path: String?) throws {
+    func validate(code: String?, name: String?, type: MenuType?, permission: String??, path: String?, sort: Int? = nil) throws {
         var problems: [String: String] = [:]
+        if let sort, !(-1_000_000...1_000_000).contains(sort) { problems["sort"] = "must be between -1000000 and 1000000" }
         if let code, code.wholeMatch(of: /[a-z0-9][a-z0-9:._-]{0,99}/) == nil { problems["code"] = "must be lowercase letters, digits and : . _ -, up to 100" }
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 100 { problems["name"] = "must be 1 to 100 characters" }
         if type == .button, case .some(.none) = permission { problems["permission"] = "is required for a button" }
@@ -254,7 +255,7 @@ struct MenuAdmin: Sendable {
 
     func create(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<MenuView> {
         let body = try await request.decode(as: CreateMenu.self, context: context)
-        try validate(code: body.code, name: body.name, type: body.type, permission: .some(body.permission), path: body.path)
+        try validate(code: body.code, name: body.name, type: body.type, permission: .some(body.permission), path: body.path, sort: body.sort)
         let id = UUID.v7()
         let menu = try await database.withPlatformScope { tx in
             try await checkReferences(parent: body.parentId, permission: body.permission, selfID: nil, in: tx)
@@ -276,7 +277,7 @@ struct MenuAdmin: Sendable {
     func update(_ request: Request, _ context: AuthenticatedContext) async throws -> MenuView {
         let id = try Self.id(context, "Menu", code: "MENU_NOT_FOUND")
         let body = try await request.decode(as: UpdateMenu.self, context: context)
-        try validate(code: nil, name: body.name, type: nil, permission: nil, path: body.path)
+        try validate(code: nil, name: body.name, type: nil, permission: nil, path: body.path, sort: body.sort)
         let menu = try await database.withPlatformScope { tx in
             guard let before = try await MenuRepository.find(id, in: tx) else { throw APIError.notFound("Menu", code: "MENU_NOT_FOUND") }
             try await checkReferences(parent: body.parentId, permission: body.permission, selfID: id, in: tx)

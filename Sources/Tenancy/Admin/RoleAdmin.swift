@@ -78,7 +78,10 @@ struct RoleAdmin: Sendable {
             RouteDeclaration(
                 .put, "/api/v1/roles/{id}/menus", summary: "Replace the menus granted to a role", tag: "roles",
                 access: .permission("system:role:grant-menus"), parameters: [idParameter], body: .type(GrantMenus.self),
-                responses: [.json(.ok, RoleView.self), .error(.forbidden, "Granting what the caller does not hold")])
+                responses: [
+                    .json(.ok, RoleView.self), .error(.forbidden, "Granting what the caller does not hold"),
+                    .error(.conflict, "super_admin's grants are fixed"),
+                ])
         ) { request, context in try await self.grant(request, context) }
     }
 

@@ -133,6 +133,11 @@ public enum DatabaseErrors {
             switch sqlState(error) {
             case "23505": return .conflict("A record with the same unique value already exists", code: "ALREADY_EXISTS")
             case "23503": return .conflict("The record refers to, or is referred to by, another record", code: "REFERENCE_CONFLICT")
+            case "23514", "23502": return .validation([:], message: "A value is outside what the field accepts")
+            case "22003": return .validation([:], message: "A number is out of range")
+            case "22001": return .validation([:], message: "A text value is too long")
+            case "22021", "22P05": return .validation([:], message: "Text must not contain NUL characters or invalid UTF-8")
+            case "22P02", "22007", "22008": return .validation([:], message: "A value has the wrong format")
             case "40001", "40P01": return APIError(.serviceUnavailable, code: "RETRY", message: "A concurrent change interfered; retry the request")
             case "57014": return APIError(.serviceUnavailable, code: "TIMEOUT", message: "The database took too long to answer")
             case "53300": return .serviceUnavailable
