@@ -70,6 +70,16 @@ let package = Package(
             path: "Sources/Server",
             swiftSettings: swiftSettings
         ),
+        // The driver's floor for the HTTP benchmark (benchmarks/http-rls.sh); not part of the product.
+        .executableTarget(
+            name: "BareHandler",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "benchmarks/BareHandler",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PlatformTesting",
             dependencies: [

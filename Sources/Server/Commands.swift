@@ -210,11 +210,13 @@ struct LocalDatabase: AsyncParsableCommand {
         @Option(help: "Cluster folder.") var directory: String
         @Option(help: "TCP port on 127.0.0.1.") var port: Int = 55432
         @Flag(help: "Turn off fsync (throwaway clusters).") var ephemeral = false
+        @Option(name: .customLong("setting"), help: "A server setting, name=value (repeatable).") var settings: [String] = []
 
         func run() async throws {
             // Standard output carries only the variables, for `eval`.
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
-            let cluster = LocalPostgres(directory: URL(fileURLWithPath: directory), port: port, ephemeral: ephemeral, logger: Logger(label: "platform.local-db"))
+            var cluster = LocalPostgres(directory: URL(fileURLWithPath: directory), port: port, ephemeral: ephemeral, logger: Logger(label: "platform.local-db"))
+            cluster.settings = settings
             let urls = try await cluster.start()
             print("DATABASE_URL='\(urls.runtime.connectionString)'")
             print("DATABASE_MIGRATION_URL='\(urls.owner.connectionString)'")

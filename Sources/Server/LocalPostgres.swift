@@ -23,6 +23,8 @@ struct LocalPostgres {
     /// Trades durability for speed (fsync off): for throwaway test clusters.
     let ephemeral: Bool
     let logger: Logger
+    /// Extra server settings (`name=value`), applied when this call starts the server.
+    var settings: [String] = []
 
     var clusterDirectory: URL { directory.appendingPathComponent("cluster") }
     var credentialsFile: URL { directory.appendingPathComponent("credentials.json") }
@@ -60,6 +62,7 @@ struct LocalPostgres {
         if try run(binaries.appendingPathComponent("pg_ctl").path, ["status", "-D", clusterDirectory.path], as: postgresUser, allowFailure: true) != 0 {
             var options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(clusterDirectory.path) -c max_connections=300"
             if ephemeral { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+            for setting in settings where setting.wholeMatch(of: /[a-z_.]+=[A-Za-z0-9_.,-]+/) != nil { options += " -c \(setting)" }
             try run(
                 binaries.appendingPathComponent("pg_ctl").path,
                 ["start", "-D", clusterDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", options],

@@ -107,14 +107,18 @@ public struct APIKeyService: Sendable {
     /// The caller's own keys in the current tenant.
     public func list(principal: Principal, page: PageRequest) async throws -> Page<Key> {
         try await database.withTenant(principal.tenantScope) { tx in
-            let total = try await tx.first(
-                "SELECT count(*)::int FROM api_keys WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)", as: Int.self) ?? 0
+            // One round trip: the total rides along with the page as a window count.
             let rows = try await tx.all(
                 """
-                SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at FROM api_keys
-                WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)
+                SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, count(*) OVER ()::int
+                FROM api_keys WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)
                 ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-                """, as: (UUID, String, String, [String], Date?, Date?, Date?, Date).self)
+                """, as: (UUID, String, String, [String], Date?, Date?, Date?, Date, Int).self)
+            var total = rows.first?.8 ?? 0
+            if rows.isEmpty && page.offset > 0 {
+                total = try await tx.first(
+                    "SELECT count(*)::int FROM api_keys WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)", as: Int.self) ?? 0
+            }
             let keys = rows.map { Key(id: $0.0, name: $0.1, prefix: $0.2, scopes: $0.3, expiresAt: $0.4, lastUsedAt: $0.5, revokedAt: $0.6, createdAt: $0.7) }
             return Page(items: keys, total: total, request: page)
         }
