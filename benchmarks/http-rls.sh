@@ -34,15 +34,19 @@ eval "$($bin/platform local-db start --directory "$work/pg" --port "$(free_port)
     --setting shared_preload_libraries=pg_stat_statements --setting max_connections=300)"
 export DATABASE_URL DATABASE_MIGRATION_URL
 export JWT_SECRET="bench-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
-export LOG_LEVEL=warning RATE_LIMIT_DEFAULT=100000000 RATE_LIMIT_AUTH=100000000 STORAGE_DIR="$work/storage"
+export LOG_LEVEL=warning RATE_LIMIT_DEFAULT=1000000 RATE_LIMIT_AUTH=1000000 STORAGE_DIR="$work/storage"
 $bin/platform migrate >/dev/null
 password="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
 PLATFORM_ADMIN_PASSWORD="$password" $bin/platform bootstrap --admin-email bench@example.com --tenant t001 >/dev/null
 
+# pg_stat_statements needs a superuser to install: the local cluster's, from its credentials file.
+superuser_password=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["superuserPassword"])' "$work/pg/credentials.json")
+superuser_url=$(echo "$DATABASE_MIGRATION_URL" | sed -E "s#//[^@]+@#//postgres:$superuser_password@#")
+psql -q -v ON_ERROR_STOP=1 "$superuser_url" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "GRANT pg_read_all_stats TO platform_owner"
+
 # 100 tenants, one user each, 2,000 API keys per tenant: 200,000 rows.
-psql -q "$DATABASE_MIGRATION_URL" <<'SQL'
+psql -q -v ON_ERROR_STOP=1 "$DATABASE_MIGRATION_URL" <<'SQL'
 SET app.scope = 'platform';
-CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 INSERT INTO tenants (id, code, name)
 SELECT gen_random_uuid(), 't' || lpad(g::text, 3, '0'), 'Tenant ' || g FROM generate_series(2, 100) g;
 INSERT INTO users (id, username, email)
@@ -56,8 +60,9 @@ FROM tenant_memberships m, generate_series(1, 2000) g;
 -- The floor's table: the same rows and index, no row-level security.
 CREATE TABLE bench_plain_api_keys AS SELECT * FROM api_keys;
 CREATE INDEX ON bench_plain_api_keys (tenant_id, user_id, created_at DESC, id DESC);
-ANALYZE;
 SQL
+# Steady state: statistics and the visibility map, as autovacuum would leave them.
+psql -q "$DATABASE_MIGRATION_URL" -c "VACUUM ANALYZE api_keys" -c "VACUUM ANALYZE bench_plain_api_keys"
 
 api_port=$(free_port)
 HTTP_PORT=$api_port $bin/platform serve --no-migrate > "$work/server.log" 2>&1 &
@@ -92,22 +97,20 @@ run_wrk() { # url [header] -> requests/s and p99 latency
 }
 
 read -r a_rps a_p99 _ <<<"$(run_wrk "http://127.0.0.1:$api_port/health")"
-psql -q "$DATABASE_MIGRATION_URL" -c "SELECT pg_stat_statements_reset()" >/dev/null
+psql -q "$superuser_url" -c "SELECT pg_stat_statements_reset()" >/dev/null
 read -r b_rps b_p99 b_requests <<<"$(run_wrk "http://127.0.0.1:$api_port/api/v1/api-keys?limit=20" "Authorization: Bearer $token")"
-statements=$(psql -qAt "$DATABASE_MIGRATION_URL" -c "SELECT sum(calls) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")
+statements=$(psql -qAt "$superuser_url" -c "SELECT sum(calls) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'")
 # wrk's warm-up ran inside the counted window too: 3 s of the same traffic.
 round_trips=$(python3 -c "print(round($statements / ($b_requests * (1 + 3 / $duration)), 1))")
 read -r d_rps d_p99 _ <<<"$(run_wrk "http://127.0.0.1:$bare_port/rows")"
 
 # (c): the statements (b) sends, in order, as one pgbench transaction script.
 cat > "$work/b.sql" <<'SQL'
+SELECT * FROM app.session_state(:tenant::uuid, :sid::uuid, :usr::uuid);
 BEGIN;
 SELECT set_config('app.scope', 'tenant', true), set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :usr, true), set_config('app.data_scope', 'all', true), set_config('app.role_ids', '', true);
-SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL AND t.deleted_at IS NULL, u.status, u.is_platform_admin, t.status, m.status, t.plan FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = s.tenant_id LEFT JOIN tenant_memberships m ON m.tenant_id = s.tenant_id AND m.user_id = s.user_id WHERE s.tenant_id = :tenant::uuid AND s.id = :sid::uuid AND s.user_id = :usr::uuid;
-COMMIT;
-BEGIN;
-SELECT set_config('app.scope', 'tenant', true), set_config('app.tenant_id', :tenant, true), set_config('app.user_id', :usr, true), set_config('app.data_scope', 'all', true), set_config('app.role_ids', '', true);
-SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, count(*) OVER ()::int FROM api_keys WHERE tenant_id = :tenant::uuid AND user_id = :usr::uuid ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
+SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at FROM api_keys WHERE tenant_id = :tenant::uuid AND user_id = :usr::uuid ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
+SELECT count(*)::int FROM api_keys WHERE tenant_id = :tenant::uuid AND user_id = :usr::uuid;
 COMMIT;
 SQL
 c_tps=$("$pgbin/pgbench" -M prepared -n -c $connections -j $threads -T "$duration" -D tenant="$tenant" -D usr="$user" -D sid="$session" \

@@ -240,17 +240,26 @@ public struct AuthService: Sendable {
         if let requestedTenant, requestedTenant != verified.tenantID {
             return try await switchedPrincipal(verified, to: requestedTenant)
         }
-        // The common path: one transaction checks the session and resolves access.
-        return try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
-            guard let state = try await AuthRepository.sessionState(tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, in: tx),
-                state.usable
-            else { throw AuthError.sessionRevoked }
-            let resolved = try await access.access(userID: verified.userID, tenantID: verified.tenantID, in: tx)
-            return Principal(
-                userID: verified.userID, tenantID: verified.tenantID, credential: .session(id: verified.sessionID),
-                isPlatformAdmin: state.isPlatformAdmin, roleIDs: resolved.roleIDs, permissions: resolved.permissions,
-                dataScope: state.isPlatformAdmin ? .all : resolved.dataScope, plan: state.plan)
+        // The common path: one self-scoping statement checks the session; access comes from
+        // the RBAC cache, or a scoped transaction when the cache is cold.
+        guard let row = try await database.selfScopedStatement(
+            "SELECT * FROM app.session_state(\(verified.tenantID), \(verified.sessionID), \(verified.userID))",
+            as: (Bool, String, Bool, String, String?, String).self)
+        else { throw AuthError.sessionRevoked }
+        let state = AuthRepository.CredentialState(
+            live: row.0, userStatus: row.1, isPlatformAdmin: row.2, tenantStatus: row.3, membershipStatus: row.4, plan: row.5)
+        guard state.usable else { throw AuthError.sessionRevoked }
+        var resolved = access.cachedAccess(userID: verified.userID, tenantID: verified.tenantID)
+        if resolved == nil {
+            resolved = try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
+                try await access.access(userID: verified.userID, tenantID: verified.tenantID, in: tx)
+            }
         }
+        let granted = resolved ?? ResolvedAccess()
+        return Principal(
+            userID: verified.userID, tenantID: verified.tenantID, credential: .session(id: verified.sessionID),
+            isPlatformAdmin: state.isPlatformAdmin, roleIDs: granted.roleIDs, permissions: granted.permissions,
+            dataScope: state.isPlatformAdmin ? .all : granted.dataScope, plan: state.plan)
     }
 
     /// `X-Tenant-ID` naming another tenant: the session must be live in its own tenant, and the

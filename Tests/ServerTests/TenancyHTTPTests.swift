@@ -314,7 +314,8 @@ struct TenancyHTTPTests {
     @Test("a burst over the limit gets 429 with the rate-limit headers")
     func rateLimit() async throws {
         try await withTestDatabase("rbac_ratelimit", runPool: false) { database, _ in
-            let dependencies = try await makeDependencies(database, ["RATE_LIMIT_DEFAULT": "5", "RATE_LIMIT_AUTH": "3"])
+            let dependencies = try await makeDependencies(database, ["RATE_LIMIT_DEFAULT": "5", "RATE_LIMIT_AUTH": "3", "RATE_LIMIT_PLANS": "free=2"])
+            let fixtures = Fixtures(dependencies)
             try await buildApplication(dependencies).test(.router) { client in
                 var statuses: [HTTPResponse.Status] = []
                 for _ in 0..<6 {
@@ -330,14 +331,28 @@ struct TenancyHTTPTests {
                     }
                 }
                 #expect(statuses == [.ok, .ok, .ok, .ok, .ok, .tooManyRequests])
-                // Sign-in has its own, stricter budget; errors carry the headers too.
+
+                // A tenant on the free plan: its users get the plan's limit, counted per user.
+                let tenant = try await fixtures.tenant("frugal")
+                try await database.withPlatformScope { tx in try await tx.query("UPDATE tenants SET plan = 'free' WHERE id = \(tenant)") }
+                try await fixtures.user("penny", tenants: [tenant])
+                let token = bearer(try await client.login("penny")["access_token"])
+                var planned: [HTTPResponse.Status] = []
+                for _ in 0..<3 {
+                    let response = try await client.get("/api/v1/auth/me", headers: token)
+                    planned.append(response.status)
+                    #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == "2")
+                }
+                #expect(planned == [.ok, .ok, .tooManyRequests])
+
+                // Sign-in has its own, stricter budget (one attempt is spent above); errors carry the headers too.
                 var login: [HTTPResponse.Status] = []
-                for _ in 0..<4 {
+                for _ in 0..<3 {
                     let response = try await client.post("/api/v1/auth/login", ["username": "x", "password": "y"])
                     login.append(response.status)
                     #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == "3")
                 }
-                #expect(login == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests])
+                #expect(login == [.unauthorized, .unauthorized, .tooManyRequests])
             }
         }
     }

@@ -107,15 +107,15 @@ public struct APIKeyService: Sendable {
     /// The caller's own keys in the current tenant.
     public func list(principal: Principal, page: PageRequest) async throws -> Page<Key> {
         try await database.withTenant(principal.tenantScope) { tx in
-            // One round trip: the total rides along with the page as a window count.
             let rows = try await tx.all(
                 """
-                SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, count(*) OVER ()::int
+                SELECT id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at
                 FROM api_keys WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)
                 ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-                """, as: (UUID, String, String, [String], Date?, Date?, Date?, Date, Int).self)
-            var total = rows.first?.8 ?? 0
-            if rows.isEmpty && page.offset > 0 {
+                """, as: (UUID, String, String, [String], Date?, Date?, Date?, Date).self)
+            // A short last page tells the total without counting.
+            var total = page.offset + rows.count
+            if rows.count == page.limit || (rows.isEmpty && page.offset > 0) {
                 total = try await tx.first(
                     "SELECT count(*)::int FROM api_keys WHERE tenant_id = \(principal.tenantID) AND user_id = \(principal.userID)", as: Int.self) ?? 0
             }

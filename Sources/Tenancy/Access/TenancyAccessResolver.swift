@@ -35,6 +35,23 @@ public struct TenancyAccessResolver: AccessResolver {
             dataScope: roles.contains { $0.dataScope == .all } ? .all : .own)
     }
 
+    public func cachedAccess(userID: UUID, tenantID: UUID) -> ResolvedAccess? {
+        guard let roles = cache.roles(tenantID: tenantID, userID: userID) else { return nil }
+        var permissions = Set<String>()
+        for role in roles {
+            if role.code == "super_admin" {
+                guard let all = cache.tenantPermissionCodes else { return nil }
+                permissions.formUnion(all)
+            } else {
+                guard let granted = cache.permissions(tenantID: tenantID, roleID: role.id) else { return nil }
+                permissions.formUnion(granted)
+            }
+        }
+        return ResolvedAccess(
+            roleIDs: roles.map(\.id), roleCodes: roles.map(\.code), permissions: permissions,
+            dataScope: roles.contains { $0.dataScope == .all } ? .all : .own)
+    }
+
     func permissions(of role: RBACCache.Role, tenantID: UUID, in tx: DatabaseTransaction) async throws -> Set<String> {
         if role.code == "super_admin" { return try await tenantPermissionCodes(in: tx) }
         if let cached = cache.permissions(tenantID: tenantID, roleID: role.id) { return cached }

@@ -113,23 +113,23 @@ struct UserAdmin: Sendable {
         ) { request, context in try await self.resetPassword(request, context) }
     }
 
-    typealias Row = (UUID, String, String?, String?, String, String, Bool, Date?, Date)
+    typealias Row = (UUID, String, String?, String?, String, String, Bool, Date?, Date, String)
 
+    /// Members with their roles in one query (the roles as a JSON array), not one query per member.
     static let select = """
-        SELECT u.id, u.username, u.email, u.display_name, m.status, u.status, u.is_platform_admin, u.last_login_at, m.created_at
+        SELECT u.id, u.username, u.email, u.display_name, m.status, u.status, u.is_platform_admin, u.last_login_at, m.created_at,
+               coalesce((SELECT json_agg(json_build_object('id', r.id, 'code', r.code, 'name', r.name) ORDER BY r.code)
+                         FROM user_roles ur JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
+                         WHERE ur.tenant_id = m.tenant_id AND ur.user_id = u.id AND r.deleted_at IS NULL), '[]')::text
         FROM tenant_memberships m JOIN users u ON u.id = m.user_id
         """
 
     func view(_ row: Row, tenantID: UUID, in tx: DatabaseTransaction) async throws -> UserView {
-        let roles = try await tx.all(
-            """
-            SELECT r.id, r.code, r.name FROM user_roles ur JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
-            WHERE ur.tenant_id = \(tenantID) AND ur.user_id = \(row.0) AND r.deleted_at IS NULL ORDER BY r.code
-            """, as: (UUID, String, String).self)
+        let roles = (try? PlatformJSON.makeDecoder().decode([RoleRef].self, from: Data(row.9.utf8))) ?? []
         return UserView(
             id: row.0, username: row.1, email: row.2, displayName: row.3, status: Status(rawValue: row.4) ?? .active,
             accountStatus: Status(rawValue: row.5) ?? .active, isPlatformAdmin: row.6,
-            roles: roles.map { RoleRef(id: $0.0, code: $0.1, name: $0.2) }, lastLoginAt: row.7, createdAt: row.8)
+            roles: roles, lastLoginAt: row.7, createdAt: row.8)
     }
 
     /// A member of the current tenant, as the caller may see them (RLS applies data scope).

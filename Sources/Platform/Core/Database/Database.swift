@@ -58,6 +58,16 @@ public final class Database: Service, Sendable {
         }
     }
 
+    /// One statement outside any transaction, for the SQL functions in `policies/` that scope
+    /// themselves (set their `app.*` settings transaction-locally and restore them): a single
+    /// round trip where a scoped transaction would take four.
+    public func selfScopedStatement<each T: PostgresDecodable>(_ query: PostgresQuery, as types: (repeat each T).Type) async throws -> (repeat each T)? {
+        let rows = try await client.withConnection { connection in
+            try await connection.query(query, logger: logger).collect()
+        }
+        return try rows.first?.decode((repeat each T).self)
+    }
+
     /// Round-trip time of `SELECT 1`.
     public func ping() async throws -> Duration {
         let clock = ContinuousClock()

@@ -21,6 +21,8 @@ public struct ResolvedAccess: Sendable, Equatable {
 public protocol AccessResolver: Sendable {
     /// Called on every authenticated request: implementations cache.
     func access(userID: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> ResolvedAccess
+    /// The access if it can be answered without the database (from a cache), else nil.
+    func cachedAccess(userID: UUID, tenantID: UUID) -> ResolvedAccess?
     /// The menus the member sees, as a tree (for `/auth/profile`).
     func menuTree(userID: UUID, tenantID: UUID, isPlatformAdmin: Bool, in tx: DatabaseTransaction) async throws -> [JSONValue]
 }

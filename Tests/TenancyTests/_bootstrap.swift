@@ -1,1 +1,0 @@
-// bootstrap file, replaced as the target gains code
