@@ -60,6 +60,7 @@ FROM tenant_memberships m, generate_series(1, 2000) g;
 -- The floor's table: the same rows and index, no row-level security.
 CREATE TABLE bench_plain_api_keys AS SELECT * FROM api_keys;
 CREATE INDEX ON bench_plain_api_keys (tenant_id, user_id, created_at DESC, id DESC);
+CREATE STATISTICS bench_plain_owner_stats (dependencies) ON tenant_id, user_id FROM bench_plain_api_keys;
 SQL
 # Steady state: statistics and the visibility map, as autovacuum would leave them.
 psql -q "$DATABASE_MIGRATION_URL" -c "VACUUM ANALYZE api_keys" -c "VACUUM ANALYZE bench_plain_api_keys"

@@ -143,17 +143,12 @@ enum AuthRepository {
         return .invalid
     }
 
+    /// Through `app.session_state` (policies/35_auth_functions.sql), the same check the
+    /// per-request path runs as a single statement.
     static func sessionState(tenantID: UUID, sessionID: UUID, userID: UUID, in tx: DatabaseTransaction) async throws -> CredentialState? {
         try await tx.first(
-            """
-            SELECT s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL AND t.deleted_at IS NULL,
-                   u.status, u.is_platform_admin, t.status, m.status, t.plan
-            FROM sessions s
-            JOIN users u ON u.id = s.user_id
-            JOIN tenants t ON t.id = s.tenant_id
-            LEFT JOIN tenant_memberships m ON m.tenant_id = s.tenant_id AND m.user_id = s.user_id
-            WHERE s.tenant_id = \(tenantID) AND s.id = \(sessionID) AND s.user_id = \(userID)
-            """, as: (Bool, String, Bool, String, String?, String).self
+            "SELECT * FROM app.session_state(\(tenantID), \(sessionID), \(userID))",
+            as: (Bool, String, Bool, String, String?, String).self
         ).map { CredentialState(live: $0.0, userStatus: $0.1, isPlatformAdmin: $0.2, tenantStatus: $0.3, membershipStatus: $0.4, plan: $0.5) }
     }
 
