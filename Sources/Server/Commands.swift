@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("configuration: \(error.message)")
         }
         if local != nil {
-            try await seedDemoAdmin(dependencies, logger: logger)
+            try await seedDemoAdmin(dependencies, url: url, logger: logger)
         }
         let app = buildApplication(dependencies, services: services, logger: logger)
         try await app.runService()
@@ -69,8 +69,9 @@ struct Serve: AsyncParsableCommand {
 
     /// First local run: a demo tenant and its administrator, whose password is printed once
     /// and kept in the data directory.
-    func seedDemoAdmin(_ dependencies: AppDependencies, logger: Logger) async throws {
-        let database = dependencies.database
+    func seedDemoAdmin(_ dependencies: AppDependencies, url: DatabaseURL, logger: Logger) async throws {
+        // A pool of its own: the application's pool is run by the application, once.
+        let database = Database(url: url, maxConnections: 2, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             defer { group.cancelAll() }
