@@ -85,31 +85,31 @@ struct RoleAdmin: Sendable {
         ) { request, context in try await self.grant(request, context) }
     }
 
-    typealias Row = (UUID, String, String, String?, String, String, Bool, Date, Date)
-    static let columns = "id, code, name, description, data_scope, status, is_system, created_at, updated_at"
+    typealias Row = (UUID, String, String, String?, String, String, Bool, Date, Date, [UUID], [String])
+    /// A role with its granted menus and their permission codes, in one query.
+    static let select = """
+        SELECT r.id, r.code, r.name, r.description, r.data_scope, r.status, r.is_system, r.created_at, r.updated_at,
+               coalesce(array(SELECT rm.menu_id FROM role_menus rm JOIN menus m ON m.id = rm.menu_id
+                              WHERE rm.tenant_id = r.tenant_id AND rm.role_id = r.id ORDER BY m.sort, m.code), '{}'),
+               CASE WHEN r.code = 'super_admin'
+                    THEN array(SELECT p.code FROM permissions p WHERE p.scope = 'tenant' ORDER BY p.code)
+                    ELSE array(SELECT DISTINCT m.permission FROM role_menus rm JOIN menus m ON m.id = rm.menu_id
+                               WHERE rm.tenant_id = r.tenant_id AND rm.role_id = r.id AND m.permission IS NOT NULL ORDER BY m.permission)
+               END
+        FROM roles r
+        """
 
-    func view(_ row: Row, tenantID: UUID, in tx: DatabaseTransaction) async throws -> RoleView {
-        let grants = try await tx.all(
-            """
-            SELECT m.id, m.permission FROM role_menus rm JOIN menus m ON m.id = rm.menu_id
-            WHERE rm.tenant_id = \(tenantID) AND rm.role_id = \(row.0) ORDER BY m.sort, m.code
-            """, as: (UUID, String?).self)
-        var permissions = Set(grants.compactMap(\.1))
-        if row.1 == "super_admin" {
-            let all: [String] = try await tx.all("SELECT code FROM permissions WHERE scope = 'tenant'", as: String.self)
-            permissions = Set(all)
-        }
-        return RoleView(
+    static func view(_ row: Row) -> RoleView {
+        RoleView(
             id: row.0, code: row.1, name: row.2, description: row.3, dataScope: DataScope(rawValue: row.4) ?? .own,
-            status: Status(rawValue: row.5) ?? .active, isSystem: row.6, menuIds: grants.map(\.0),
-            permissions: permissions.sorted(), createdAt: row.7, updatedAt: row.8)
+            status: Status(rawValue: row.5) ?? .active, isSystem: row.6, menuIds: row.9, permissions: row.10,
+            createdAt: row.7, updatedAt: row.8)
     }
 
     func find(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> RoleView? {
-        guard let row = try await tx.first(
-            "SELECT \(unescaped: Self.columns) FROM roles WHERE tenant_id = \(tenantID) AND id = \(id) AND deleted_at IS NULL", as: Row.self)
-        else { return nil }
-        return try await view(row, tenantID: tenantID, in: tx)
+        try await tx.first(
+            "\(unescaped: Self.select) WHERE r.tenant_id = \(tenantID) AND r.id = \(id) AND r.deleted_at IS NULL", as: Row.self
+        ).map(Self.view)
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<RoleView> {
@@ -119,11 +119,10 @@ struct RoleAdmin: Sendable {
             let total = try await tx.first("SELECT count(*)::int FROM roles WHERE tenant_id = \(tenantID) AND deleted_at IS NULL", as: Int.self) ?? 0
             let rows = try await tx.all(
                 """
-                SELECT \(unescaped: Self.columns) FROM roles WHERE tenant_id = \(tenantID) AND deleted_at IS NULL
-                ORDER BY is_system DESC, code LIMIT \(page.limit) OFFSET \(page.offset)
+                \(unescaped: Self.select) WHERE r.tenant_id = \(tenantID) AND r.deleted_at IS NULL
+                ORDER BY r.is_system DESC, r.code LIMIT \(page.limit) OFFSET \(page.offset)
                 """, as: Row.self)
-            var items: [RoleView] = []
-            for row in rows { items.append(try await view(row, tenantID: tenantID, in: tx)) }
+            let items = rows.map(Self.view)
             return Page(items: items, total: total, request: page)
         }
     }
