@@ -29,7 +29,8 @@ INSERT INTO permissions (code, name, scope) VALUES
     ('system:role:grant-menus', 'Grant menus to roles', 'tenant'),
     ('system:menu:list', 'View menus', 'tenant'),
     ('system:permission:list', 'View the permission catalog', 'tenant'),
-    ('system:audit:list', 'Read the audit log', 'tenant')
+    ('system:audit:list', 'Read the audit log', 'tenant'),
+    ('system:event:stream', 'Follow the event stream', 'tenant')
 ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, scope = EXCLUDED.scope;
 
 -- Parents first, so parent_id can be looked up by code.
@@ -69,6 +70,8 @@ INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permi
 INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort) VALUES (md5('menu:' || 'btn:system:menu:list')::uuid, md5('menu:' || 'system:menus')::uuid, 'btn:system:menu:list', 'View menus', 'button', NULL, NULL, NULL, 'system:menu:list', 23) ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type, path = EXCLUDED.path, icon = EXCLUDED.icon, component = EXCLUDED.component, permission = EXCLUDED.permission, sort = EXCLUDED.sort;
 INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort) VALUES (md5('menu:' || 'btn:system:permission:list')::uuid, md5('menu:' || 'system:permissions')::uuid, 'btn:system:permission:list', 'View the permission catalog', 'button', NULL, NULL, NULL, 'system:permission:list', 24) ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type, path = EXCLUDED.path, icon = EXCLUDED.icon, component = EXCLUDED.component, permission = EXCLUDED.permission, sort = EXCLUDED.sort;
 INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort) VALUES (md5('menu:' || 'btn:system:audit:list')::uuid, md5('menu:' || 'system:audit')::uuid, 'btn:system:audit:list', 'Read the audit log', 'button', NULL, NULL, NULL, 'system:audit:list', 25) ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type, path = EXCLUDED.path, icon = EXCLUDED.icon, component = EXCLUDED.component, permission = EXCLUDED.permission, sort = EXCLUDED.sort;
+
+INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort) VALUES (md5('menu:' || 'btn:system:event:stream')::uuid, md5('menu:' || 'system:audit')::uuid, 'btn:system:event:stream', 'Follow the event stream', 'button', NULL, NULL, NULL, 'system:event:stream', 26) ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type, path = EXCLUDED.path, icon = EXCLUDED.icon, component = EXCLUDED.component, permission = EXCLUDED.permission, sort = EXCLUDED.sort;
 
 -- Default roles of every tenant (new tenants get them when created): super_admin holds every
 -- tenant permission (granted all tenant menus), admin manages users and roles, member reads.

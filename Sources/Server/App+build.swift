@@ -16,6 +16,7 @@ struct AppDependencies: Sendable {
     let access: any AccessResolver
     let rbacCache: RBACCache
     let rateLimiter: RateLimiter
+    let events: EventBus
     let http: HTTPClient
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
@@ -25,7 +26,8 @@ struct AppDependencies: Sendable {
         let cache = RBACCache()
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
-            access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(), http: http)
+            access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
+            events: EventBus(database: database, logger: Logger(label: "platform.events")), http: http)
     }
 
     var tenancy: TenancyModule {
@@ -61,6 +63,7 @@ func buildApplication(
         services: services + [
             dependencies.database,
             RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
+            dependencies.events,
         ],
         logger: logger)
     app.logger.logLevel = dependencies.config.logLevel
@@ -91,6 +94,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
         github: dependencies.config.github, http: dependencies.http
     ).register(in: registry)
     dependencies.tenancy.register(in: registry)
+    EventStreamController(bus: dependencies.events).register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

@@ -20,7 +20,7 @@ public struct RBACChangeListener: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await database.client.withConnection { connection in
+                    try await database.withDedicatedConnection { connection in
                         try await connection.listen(on: RBACChange.channel) { notifications in
                             cache.invalidateAll()
                             for try await _ in notifications {

@@ -53,5 +53,16 @@ public enum AuditLog {
                     \(event.targetType), \(event.targetID), \(event.outcome), \(event.clientIP), \(event.requestID),
                     \(try json(event.before))::jsonb, \(try json(event.after))::jsonb, \(try json(event.metadata))::jsonb)
             """)
+        // Every audited change is also an event on the bus (without the before/after detail).
+        try await EventBus.publish(
+            PlatformEvent(
+                type: event.action, tenantId: event.tenantID,
+                data: [
+                    "outcome": .string(event.outcome),
+                    "actor_user_id": event.actorUserID.map { .string($0.uuidString.lowercased()) } ?? .null,
+                    "target_type": event.targetType.map { .string($0) } ?? .null,
+                    "target_id": event.targetID.map { .string($0) } ?? .null,
+                ]),
+            in: tx)
     }
 }

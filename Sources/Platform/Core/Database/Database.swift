@@ -11,10 +11,12 @@ public final class Database: Service, Sendable {
     public let client: PostgresClient
     public let logger: Logger
     public let maxConnections: Int
+    let url: DatabaseURL
     private let inFlight = Atomic<Int>(0)
 
     public init(url: DatabaseURL, maxConnections: Int, logger: Logger) {
         self.client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        self.url = url
         self.logger = logger
         self.maxConnections = maxConnections
     }
@@ -66,6 +68,12 @@ public final class Database: Service, Sendable {
             try await connection.query(query, logger: logger).collect()
         }
         return try rows.first?.decode((repeat each T).self)
+    }
+
+    /// A connection of its own, outside the pool, for work that holds one for long (LISTEN):
+    /// listeners never take connections away from requests.
+    public func withDedicatedConnection<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await url.withSingleConnection(logger: logger, body)
     }
 
     /// Round-trip time of `SELECT 1`.
