@@ -8,8 +8,9 @@ import Testing
 struct TenancyUnitTests {
     func menu(_ code: String, parent: UUID?, sort: Int = 0, type: String = "menu") -> MenuRepository.Menu {
         MenuRepository.Menu(
-            id: UUID(), parentID: parent, code: code, name: code, type: type, path: nil, icon: nil, component: nil,
-            permission: type == "button" ? "x:y" : nil, sort: sort, visible: true, status: "active", createdAt: Date(), updatedAt: Date())
+            id: UUID(), parentId: parent, code: code, name: code, type: MenuAdmin.MenuType(rawValue: type) ?? .menu, path: nil, icon: nil,
+            component: nil, permission: type == "button" ? "x:y" : nil, sort: sort, visible: true, status: .active,
+            createdAt: Date(), updatedAt: Date())
     }
 
     @Test func treeOrdersChildrenAndPromotesOrphans() {

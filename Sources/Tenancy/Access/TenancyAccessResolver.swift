@@ -95,11 +95,11 @@ public struct TenancyAccessResolver: AccessResolver {
                 var current: UUID? = id
                 while let node = current, !keep.contains(node) {
                     keep.insert(node)
-                    current = byID[node]?.parentID
+                    current = byID[node]?.parentId
                 }
             }
             visible = menus.filter { keep.contains($0.id) }
         }
-        return MenuRepository.tree(visible.filter { $0.status == "active" }).map(\.json)
+        return MenuRepository.tree(visible.filter { $0.status == .active }).map(\.json)
     }
 }

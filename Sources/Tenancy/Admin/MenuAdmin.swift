@@ -4,29 +4,17 @@ import Platform
 
 /// The menu tree (platform-level: one tree for every tenant) and the permission catalog.
 enum MenuRepository {
-    struct Menu: Sendable {
-        var id: UUID
-        var parentID: UUID?
-        var code: String
-        var name: String
-        var type: String
-        var path: String?
-        var icon: String?
-        var component: String?
-        var permission: String?
-        var sort: Int
-        var visible: Bool
-        var status: String
-        var createdAt: Date
-        var updatedAt: Date
-    }
+    /// Menus are read straight into their wire form.
+    typealias Menu = MenuAdmin.MenuView
 
     static let columns = "id, parent_id, code, name, type, path, icon, component, permission, sort, visible, status, created_at, updated_at"
     typealias Row = (UUID, UUID?, String, String, String, String?, String?, String?, String?, Int, Bool, String, Date, Date)
 
     static func decode(_ row: Row) -> Menu {
-        Menu(id: row.0, parentID: row.1, code: row.2, name: row.3, type: row.4, path: row.5, icon: row.6, component: row.7,
-             permission: row.8, sort: row.9, visible: row.10, status: row.11, createdAt: row.12, updatedAt: row.13)
+        Menu(
+            id: row.0, parentId: row.1, code: row.2, name: row.3, type: MenuAdmin.MenuType(rawValue: row.4) ?? .menu, path: row.5,
+            icon: row.6, component: row.7, permission: row.8, sort: row.9, visible: row.10,
+            status: MenuAdmin.Status(rawValue: row.11) ?? .active, createdAt: row.12, updatedAt: row.13)
     }
 
     static func all(in tx: DatabaseTransaction) async throws -> [Menu] {
@@ -42,7 +30,7 @@ enum MenuRepository {
         var children: [Node]
 
         var json: JSONValue {
-            var object = MenuAdmin.view(menu).jsonObject
+            var object = menu.jsonObject
             object["children"] = .array(children.map(\.json))
             return .object(object)
         }
@@ -51,12 +39,12 @@ enum MenuRepository {
     /// Builds the forest; nodes whose parent is absent become roots.
     static func tree(_ menus: [Menu]) -> [Node] {
         let ids = Set(menus.map(\.id))
-        let children = Dictionary(grouping: menus.filter { $0.parentID.map(ids.contains) ?? false }, by: { $0.parentID })
+        let children = Dictionary(grouping: menus.filter { $0.parentId.map(ids.contains) ?? false }, by: { $0.parentId })
         func build(_ menu: Menu, depth: Int) -> Node {
             let kids = depth > 32 ? [] : (children[menu.id] ?? []).sorted { ($0.sort, $0.code) < ($1.sort, $1.code) }
             return Node(menu: menu, children: kids.map { build($0, depth: depth + 1) })
         }
-        return menus.filter { $0.parentID.map { !ids.contains($0) } ?? true }
+        return menus.filter { $0.parentId.map { !ids.contains($0) } ?? true }
             .sorted { ($0.sort, $0.code) < ($1.sort, $1.code) }
             .map { build($0, depth: 0) }
     }
@@ -139,13 +127,6 @@ struct MenuAdmin: Sendable {
         var scope: String
     }
 
-    static func view(_ menu: MenuRepository.Menu) -> MenuView {
-        MenuView(
-            id: menu.id, parentId: menu.parentID, code: menu.code, name: menu.name, type: MenuType(rawValue: menu.type) ?? .menu,
-            path: menu.path, icon: menu.icon, component: menu.component, permission: menu.permission, sort: menu.sort,
-            visible: menu.visible, status: Status(rawValue: menu.status) ?? .active, createdAt: menu.createdAt, updatedAt: menu.updatedAt)
-    }
-
     func register(in registry: RouteRegistry) {
         let idParameter = RouteParameter.path("id", ["type": "string", "format": "uuid"])
         registry.addProtected(
@@ -202,7 +183,7 @@ struct MenuAdmin: Sendable {
                 SELECT \(unescaped: MenuRepository.columns) FROM menus WHERE (\(type)::text IS NULL OR type = \(type))
                 ORDER BY sort, code LIMIT \(page.limit) OFFSET \(page.offset)
                 """, as: MenuRepository.Row.self)
-            return Page(items: rows.map { Self.view(MenuRepository.decode($0)) }, total: total, request: page)
+            return Page(items: rows.map(MenuRepository.decode), total: total, request: page)
         }
     }
 
@@ -221,7 +202,7 @@ struct MenuAdmin: Sendable {
         guard let menu = try await database.withTenant(context.tenant, { tx in try await MenuRepository.find(id, in: tx) }) else {
             throw APIError.notFound("Menu", code: "MENU_NOT_FOUND")
         }
-        return Self.view(menu)
+        return menu
     }
 
     func validate(code: String?, name: String?, type: MenuType?, permission: String??, path: String?, sort: Int? = nil) throws {
@@ -246,7 +227,7 @@ struct MenuAdmin: Sendable {
                 var steps = 0
                 while let node = current, steps < 64 {
                     if node == selfID { throw APIError.validation(["parent_id": "would make the menu its own ancestor"]) }
-                    current = try await MenuRepository.find(node, in: tx)?.parentID
+                    current = try await MenuRepository.find(node, in: tx)?.parentId
                     steps += 1
                 }
             }
@@ -266,12 +247,12 @@ struct MenuAdmin: Sendable {
                         \(body.component), \(body.permission), \(body.sort ?? 0), \(body.visible ?? true), \((body.status ?? .active).rawValue))
                 """)
             guard let menu = try await MenuRepository.find(id, in: tx) else { throw APIError.internalError }
-            try await AuditLog.append(AdminAudit.event("menu.create", context, target: "menu", id: id, after: Self.view(menu).jsonObject), in: tx)
+            try await AuditLog.append(AdminAudit.event("menu.create", context, target: "menu", id: id, after: menu.jsonObject), in: tx)
             try await RBACChange.publish(in: tx)
             return menu
         }
         cache.invalidateAll()
-        return EditedResponse(status: .created, response: Self.view(menu))
+        return EditedResponse(status: .created, response: menu)
     }
 
     func update(_ request: Request, _ context: AuthenticatedContext) async throws -> MenuView {
@@ -292,12 +273,12 @@ struct MenuAdmin: Sendable {
                 """)
             guard let after = try await MenuRepository.find(id, in: tx) else { throw APIError.internalError }
             try await AuditLog.append(
-                AdminAudit.event("menu.update", context, target: "menu", id: id, before: Self.view(before).jsonObject, after: Self.view(after).jsonObject), in: tx)
+                AdminAudit.event("menu.update", context, target: "menu", id: id, before: before.jsonObject, after: after.jsonObject), in: tx)
             try await RBACChange.publish(in: tx)
             return after
         }
         cache.invalidateAll()
-        return Self.view(menu)
+        return menu
     }
 
     func delete(_ context: AuthenticatedContext) async throws -> Response {
@@ -308,7 +289,7 @@ struct MenuAdmin: Sendable {
                 throw APIError.conflict("The menu has children; move or delete them first", code: "MENU_HAS_CHILDREN")
             }
             try await tx.query("DELETE FROM menus WHERE id = \(id)")
-            try await AuditLog.append(AdminAudit.event("menu.delete", context, target: "menu", id: id, before: Self.view(before).jsonObject), in: tx)
+            try await AuditLog.append(AdminAudit.event("menu.delete", context, target: "menu", id: id, before: before.jsonObject), in: tx)
             try await RBACChange.publish(in: tx)
         }
         cache.invalidateAll()
