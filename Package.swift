@@ -61,10 +61,16 @@ let package = Package(
             path: "Sources/Tenancy",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Workflows",
+            dependencies: ["Platform"],
+            path: "Sources/Modules/Workflows",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Platform", "Auth", "Tenancy",
+                "Platform", "Auth", "Tenancy", "Workflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

@@ -56,6 +56,22 @@ CREATE OR REPLACE FUNCTION app.ensure_default_roles(target uuid) RETURNS void
        OR m.permission LIKE 'system:user:%' OR m.permission LIKE 'system:role:%'
        OR m.permission IN ('system:menu:list', 'system:permission:list'))
     ON CONFLICT DO NOTHING;
+
+    -- Members work with their own tasks and commands (data scope 'self' keeps them to their
+    -- own rows). Granted while the role holds none of the workflows menus, so a tenant that
+    -- narrows them keeps its choice.
+    INSERT INTO role_menus (tenant_id, role_id, menu_id)
+    SELECT target, r.id, m.id
+    FROM roles r, menus m
+    WHERE r.tenant_id = target AND r.code = 'member' AND r.deleted_at IS NULL AND r.is_system
+      AND NOT EXISTS (SELECT 1 FROM role_menus g JOIN menus gm ON gm.id = g.menu_id
+                      WHERE g.tenant_id = target AND g.role_id = r.id AND gm.code LIKE 'workflows%')
+      AND (m.code IN ('workflows', 'workflows:tasks', 'workflows:commands')
+       OR m.permission IN ('workflow:task:list', 'workflow:task:create', 'workflow:task:read', 'workflow:task:update',
+                           'workflow:task:delete', 'workflow:task:execute', 'workflow:task:cancel', 'workflow:task:stats',
+                           'workflow:bulk:execute', 'workflow:command:list', 'workflow:command:create',
+                           'workflow:command:read', 'workflow:command:cancel'))
+    ON CONFLICT DO NOTHING;
     $fn$;
 
 -- Whether a user belongs to a tenant other than the given one. Looks in the platform scope (a

@@ -6,6 +6,7 @@ import Logging
 import Platform
 import ServiceLifecycle
 import Tenancy
+import Workflows
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -18,6 +19,8 @@ struct AppDependencies: Sendable {
     let rateLimiter: RateLimiter
     let events: EventBus
     let http: HTTPClient
+    /// Task handlers every module contributes, run by the workers of `serve` and `worker`.
+    let taskHandlers: TaskHandlerRegistry
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -27,7 +30,25 @@ struct AppDependencies: Sendable {
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
             access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
-            events: EventBus(database: database, logger: Logger(label: "platform.events")), http: http)
+            events: EventBus(database: database, logger: Logger(label: "platform.events")), http: http,
+            taskHandlers: Self.taskHandlers())
+    }
+
+    static func taskHandlers() -> TaskHandlerRegistry {
+        var registry = TaskHandlerRegistry()
+        WorkflowsModule.register(handlers: &registry)
+        return registry
+    }
+
+    /// A task worker over this process's pool and bus.
+    func taskWorker(concurrency: Int, logger: Logger) -> TaskWorker {
+        TaskWorker(
+            database: database, bus: events, handlers: taskHandlers, settings: config.tasks.worker(concurrency: concurrency),
+            logger: logger)
+    }
+
+    var workflows: WorkflowsModule {
+        WorkflowsModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine)
     }
 
     var tenancy: TenancyModule {
@@ -64,7 +85,9 @@ func buildApplication(
             dependencies.database,
             RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
             dependencies.events,
-        ],
+        ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
+            ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
+            : []),
         logger: logger)
     app.logger.logLevel = dependencies.config.logLevel
     return app
@@ -94,7 +117,8 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
         github: dependencies.config.github, http: dependencies.http
     ).register(in: registry)
     dependencies.tenancy.register(in: registry)
-    EventStreamController(bus: dependencies.events).register(in: registry)
+    EventStreamController(bus: dependencies.events, database: dependencies.database).register(in: registry)
+    dependencies.workflows.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

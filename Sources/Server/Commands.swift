@@ -11,7 +11,7 @@ struct PlatformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The multi-tenant platform backend.",
-        subcommands: [Serve.self, Migrate.self, Bootstrap.self, OpenAPI.self, LocalDatabase.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Bootstrap.self, OpenAPI.self, LocalDatabase.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -113,6 +113,32 @@ func useLocalClusterIfUnconfigured(_ config: inout PlatformConfig, logger: Logge
         }
     }
     return (local, cluster.started)
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run task workers only (no HTTP): claims and runs queued tasks from DATABASE_URL until stopped.")
+
+    @Option(help: "Handler slots (overrides TASKS_WORKER_CONCURRENCY).") var concurrency: Int?
+    @Option(help: "Worker id shown on the tasks it holds (default: host:pid:random).") var id: String?
+
+    func run() async throws {
+        let config = try await loadConfig()
+        guard let url = config.database.url else { throw ValidationError("configuration: DATABASE_URL is required") }
+        if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 256") }
+        let logger = Logger(label: "platform.worker")
+        let database = Database(url: url, maxConnections: min(config.database.poolSize, (concurrency ?? config.tasks.workerConcurrency) * 2 + 2), logger: logger)
+        let events = EventBus(database: database, logger: logger)
+        let worker = TaskWorker(
+            database: database, bus: events, handlers: AppDependencies.taskHandlers(),
+            settings: config.tasks.worker(concurrency: concurrency ?? config.tasks.workerConcurrency), logger: logger, id: id)
+        logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(AppDependencies.taskHandlers().taskTypes.joined(separator: ","))])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: database), .init(service: events), .init(service: worker)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
 }
 
 struct Bootstrap: AsyncParsableCommand {

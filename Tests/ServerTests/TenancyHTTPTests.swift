@@ -76,7 +76,16 @@ struct TenancyHTTPTests {
             try await buildApplication(dependencies).test(.router) { client in
                 let tenant = try await fixtures.setup("forbid")
                 let member = bearer(try await client.login("forbid-member")["access_token"])
-                let adminRoutes = table.all.filter { $0.access.permissionCode != nil }
+                // Members hold their own-task permissions by default; every other code is refused.
+                let memberCodes: [String] = try await database.withPlatformScope { tx in
+                    try await tx.all(
+                        """
+                        SELECT m.permission FROM role_menus rm JOIN roles r ON r.tenant_id = rm.tenant_id AND r.id = rm.role_id
+                        JOIN menus m ON m.id = rm.menu_id WHERE r.tenant_id = \(tenant.id) AND r.code = 'member' AND m.permission IS NOT NULL
+                        """, as: String.self)
+                }
+                #expect(memberCodes.allSatisfy { $0.hasPrefix("workflow:") })
+                let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }
                 #expect(adminRoutes.count >= 25)
                 for route in adminRoutes {
                     let path = route.path.replacingOccurrences(of: "{id}", with: tenant.admin.uuidString)
@@ -176,8 +185,9 @@ struct TenancyHTTPTests {
                 let profile = try await client.get("/api/v1/auth/profile", headers: root)
                 #expect(profile.jsonBody["roles"] == ["super_admin"])
                 #expect(profile.jsonBody["permissions"]?.arrayCount ?? 0 > 10)
-                #expect(profile.jsonBody["menus"]?.arrayCount == 1)
+                #expect(profile.jsonBody["menus"]?.arrayCount == 2)
                 #expect(profile.text.contains("system:users"))
+                #expect(profile.text.contains("workflows:tasks"))
                 #expect(!profile.text.contains("platform:tenants"))
             }
         }

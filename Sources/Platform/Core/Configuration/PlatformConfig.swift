@@ -67,8 +67,30 @@ public struct PlatformConfig: Sendable {
         public var planRequestsPerMinute: [String: Int]
     }
 
+    public struct Tasks: Sendable {
+        /// Handler slots of the worker inside `serve` (0: `serve` runs no worker).
+        public var serveWorkerConcurrency: Int
+        /// Handler slots of `platform worker`.
+        public var workerConcurrency: Int
+        public var leaseSeconds: Int
+        public var pollIntervalMilliseconds: Int
+        public var retryBaseMilliseconds: Int
+        public var drainGraceSeconds: Int
+
+        public var engine: TaskEngineSettings {
+            TaskEngineSettings(leaseSeconds: leaseSeconds, retryBase: .milliseconds(retryBaseMilliseconds))
+        }
+
+        public func worker(concurrency: Int) -> TaskWorker.Settings {
+            TaskWorker.Settings(
+                concurrency: concurrency, pollInterval: .milliseconds(pollIntervalMilliseconds),
+                drainGrace: .seconds(drainGraceSeconds), engine: engine)
+        }
+    }
+
     public var http: HTTP
     public var database: DatabaseSettings
+    public var tasks: Tasks
     public var jwt: JWT
     public var rateLimit: RateLimit
     public var passwords: Passwords
@@ -110,6 +132,13 @@ public struct PlatformConfig: Sendable {
         database = DatabaseSettings(
             url: url, migrationURL: migrationURL,
             poolSize: try values.int("database.pool.size", env: "DATABASE_POOL_SIZE", default: 20, range: 1...1000))
+        tasks = Tasks(
+            serveWorkerConcurrency: try values.int("tasks.serve.concurrency", env: "TASKS_SERVE_CONCURRENCY", default: 4, range: 0...256),
+            workerConcurrency: try values.int("tasks.worker.concurrency", env: "TASKS_WORKER_CONCURRENCY", default: 8, range: 1...256),
+            leaseSeconds: try values.int("tasks.lease.seconds", env: "TASKS_LEASE_SECONDS", default: 30, range: 2...3600),
+            pollIntervalMilliseconds: try values.int("tasks.poll.ms", env: "TASKS_POLL_MS", default: 2000, range: 10...60_000),
+            retryBaseMilliseconds: try values.int("tasks.retry.base.ms", env: "TASKS_RETRY_BASE_MS", default: 2000, range: 1...3_600_000),
+            drainGraceSeconds: try values.int("tasks.drain.grace.seconds", env: "TASKS_DRAIN_GRACE_SECONDS", default: 10, range: 0...3600))
         let secret = values.string("jwt.secret", env: "JWT_SECRET", secret: true)
         if let secret, secret.utf8.count < 32 {
             throw ConfigurationError("JWT_SECRET must be at least 32 bytes long (got \(secret.utf8.count))")

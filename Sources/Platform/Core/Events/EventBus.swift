@@ -9,13 +9,16 @@ public struct PlatformEvent: Codable, Sendable, Equatable {
     public var id: UUID
     public var type: String
     public var tenantId: UUID?
+    /// The object the event is about (a task, for its progress stream), when there is one.
+    public var subjectId: UUID?
     public var occurredAt: Date
     public var data: JSONValue
 
-    public init(id: UUID = .v7(), type: String, tenantId: UUID?, occurredAt: Date = Date(), data: JSONValue) {
+    public init(id: UUID = .v7(), type: String, tenantId: UUID?, subjectId: UUID? = nil, occurredAt: Date = Date(), data: JSONValue) {
         self.id = id
         self.type = type
         self.tenantId = tenantId
+        self.subjectId = subjectId
         self.occurredAt = occurredAt
         self.data = data
     }
@@ -30,6 +33,7 @@ public final class EventBus: Service, Sendable {
 
     struct Subscriber {
         var tenantID: UUID?
+        var subjectID: UUID?
         var typePrefixes: [String]
         var continuation: AsyncStream<PlatformEvent>.Continuation
     }
@@ -43,7 +47,8 @@ public final class EventBus: Service, Sendable {
         self.logger = logger
     }
 
-    /// Publishes `event` when `tx` commits.
+    /// Publishes `event` when `tx` commits. A tenant's events are also kept in `event_log`
+    /// (same statement, one round trip), so streams can resume and histories be read.
     public static func publish(_ event: PlatformEvent, in tx: DatabaseTransaction) async throws {
         var data = try PlatformJSON.makeEncoder().encode(event)
         if data.count > maximumPayload {
@@ -51,15 +56,51 @@ public final class EventBus: Service, Sendable {
             trimmed.data = ["truncated": true]
             data = try PlatformJSON.makeEncoder().encode(trimmed)
         }
-        try await tx.query("SELECT pg_notify(\(channel), \(String(decoding: data, as: UTF8.self)))")
+        let payload = String(decoding: data, as: UTF8.self)
+        guard let tenantID = event.tenantId else {
+            try await tx.query("SELECT pg_notify(\(channel), \(payload))")
+            return
+        }
+        let eventData = String(decoding: try PlatformJSON.makeEncoder().encode(event.data), as: UTF8.self)
+        try await tx.query(
+            """
+            WITH logged AS (
+                INSERT INTO event_log (tenant_id, id, type, subject_id, data, occurred_at)
+                VALUES (\(tenantID), \(event.id), \(event.type), \(event.subjectId), \(eventData)::jsonb, \(event.occurredAt))
+            )
+            SELECT pg_notify(\(channel), \(payload))
+            """)
+    }
+
+    /// Logged events of a tenant after `lastEventID` (oldest first), for a stream that resumes.
+    public static func replay(
+        tenantID: UUID, after lastEventID: UUID, subjectID: UUID? = nil, typePrefixes: [String] = [], limit: Int = 1000,
+        in tx: DatabaseTransaction
+    ) async throws -> [PlatformEvent] {
+        let patterns = typePrefixes.map { $0.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try await tx.all(
+            """
+            SELECT id, type, subject_id, data::text, occurred_at FROM event_log
+            WHERE tenant_id = \(tenantID) AND id > \(lastEventID)
+              AND (\(subjectID)::uuid IS NULL OR subject_id = \(subjectID))
+              AND (cardinality(\(patterns)::text[]) = 0 OR type LIKE ANY(\(patterns)))
+            ORDER BY id LIMIT \(limit)
+            """, as: (UUID, String, UUID?, String, Date).self)
+        return try rows.map { row in
+            PlatformEvent(
+                id: row.0, type: row.1, tenantId: tenantID, subjectId: row.2, occurredAt: row.4,
+                data: try PlatformJSON.makeDecoder().decode(JSONValue.self, from: Data(row.3.utf8)))
+        }
     }
 
     /// Events of one tenant (nil: every tenant, for platform administrators) whose type starts
     /// with one of `typePrefixes` (empty: all). The newest 256 wait for a slow reader.
-    public func subscribe(tenantID: UUID?, typePrefixes: [String] = []) -> (id: UUID, events: AsyncStream<PlatformEvent>) {
+    public func subscribe(tenantID: UUID?, subjectID: UUID? = nil, typePrefixes: [String] = []) -> (id: UUID, events: AsyncStream<PlatformEvent>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<PlatformEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        subscribers.withLock { $0[id] = Subscriber(tenantID: tenantID, typePrefixes: typePrefixes, continuation: continuation) }
+        subscribers.withLock {
+            $0[id] = Subscriber(tenantID: tenantID, subjectID: subjectID, typePrefixes: typePrefixes, continuation: continuation)
+        }
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return (id, stream)
     }
@@ -75,6 +116,7 @@ public final class EventBus: Service, Sendable {
         let targets = subscribers.withLock { all in
             all.values.filter { subscriber in
                 (subscriber.tenantID == nil || subscriber.tenantID == event.tenantId)
+                    && (subscriber.subjectID == nil || subscriber.subjectID == event.subjectId)
                     && (subscriber.typePrefixes.isEmpty || subscriber.typePrefixes.contains { event.type.hasPrefix($0) })
             }
         }

@@ -8,10 +8,12 @@ import ServiceLifecycle
 /// platform administrator with `?all_tenants=true`), with a heartbeat comment every 15 s.
 public struct EventStreamController: Sendable {
     let bus: EventBus
+    let database: Database
     let heartbeat: Duration
 
-    public init(bus: EventBus, heartbeat: Duration = .seconds(15)) {
+    public init(bus: EventBus, database: Database, heartbeat: Duration = .seconds(15)) {
         self.bus = bus
+        self.database = database
         self.heartbeat = heartbeat
     }
 
@@ -25,12 +27,14 @@ public struct EventStreamController: Sendable {
                 parameters: [
                     .query("types", ["type": "string"], description: "Comma-separated type prefixes, e.g. `auth.,role.`"),
                     .query("all_tenants", ["type": "boolean", "default": false], description: "Platform administrators only"),
+                    .query("last_event_id", ["type": "string", "format": "uuid"], description: "Resume after this event (as the Last-Event-ID header does)"),
+                    RouteParameter("Last-Event-ID", in: .header, schema: ["type": "string"], description: "Resume after this event: logged events of the tenant since then are sent first"),
                 ],
                 responses: [.text(contentType: "text/event-stream", "The event stream"), .error(.forbidden, "all_tenants without being a platform administrator")])
-        ) { request, context in try self.stream(request, context) }
+        ) { request, context in try await self.stream(request, context) }
     }
 
-    func stream(_ request: Request, _ context: AuthenticatedContext) throws -> Response {
+    func stream(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
         let query = request.uri.queryParameters
         let prefixes = query["types"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         if prefixes.count > 20 || prefixes.contains(where: { $0.count > 100 }) {
@@ -46,46 +50,18 @@ public struct EventStreamController: Sendable {
             throw APIError(.forbidden, code: "FORBIDDEN", message: "Only platform administrators can follow every tenant")
         }
         let subscription = bus.subscribe(tenantID: allTenants ? nil : context.principal.tenantID, typePrefixes: prefixes)
-        let bus = self.bus
-        let heartbeat = self.heartbeat
-        let body = ResponseBody { writer in
-            // Events and heartbeats meet in one queue with a single writer.
-            let (frames, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(512))
-            let pump = Task {
-                for await event in subscription.events { output.yield(Self.frame(event)) }
-                output.finish()
-            }
-            let beats = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: heartbeat)
-                    output.yield(": heartbeat\n\n")
+        var stream = EventStreamResponse()
+        stream.heartbeat = heartbeat
+        if let last = EventStreamResponse.lastEventID(request), !allTenants {
+            do {
+                stream.replayed = try await database.withTenant(context.tenant) { tx in
+                    try await EventBus.replay(tenantID: context.principal.tenantID, after: last, typePrefixes: prefixes, in: tx)
                 }
-            }
-            defer {
-                pump.cancel()
-                beats.cancel()
+            } catch {
                 bus.unsubscribe(subscription.id)
+                throw error
             }
-            try await writer.write(ByteBuffer(string: ": connected\nretry: 3000\n\n"))
-            // A draining server ends open streams (clients reconnect elsewhere, as SSE intends)
-            // instead of waiting on them.
-            try await withGracefulShutdownHandler {
-                for await frame in frames {
-                    try await writer.write(ByteBuffer(string: frame))
-                }
-            } onGracefulShutdown: {
-                output.finish()
-            }
-            try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body)
-    }
-
-    static func frame(_ event: PlatformEvent) -> String {
-        let data = (try? PlatformJSON.makeEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "id: \(event.id.uuidString.lowercased())\nevent: \(event.type)\ndata: \(data)\n\n"
+        return stream.response(bus: bus, subscription: subscription)
     }
 }
