@@ -59,6 +59,16 @@ extension TestClientProtocol {
         try await execute(uri: uri, method: .get, headers: headers)
     }
 
+    func patch(_ uri: String, _ body: JSONValue, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .patch, headers: headers, body: try .json(body))
+    }
+
+    func delete(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .delete, headers: headers)
+    }
+
     /// Signs in and returns the token response body.
     func login(_ username: String, _ password: String = "Sturdy-Password-42", tenant: String? = nil) async throws -> JSONValue {
         var body: [String: JSONValue] = ["username": .string(username), "password": .string(password)]
