@@ -86,6 +86,13 @@ let package = Package(
             path: "benchmarks/BareHandler",
             swiftSettings: swiftSettings
         ),
+        // The task-engine benchmark (benchmarks/tasks.sh); not part of the product.
+        .executableTarget(
+            name: "TaskBench",
+            dependencies: ["Platform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "benchmarks/TaskBench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PlatformTesting",
             dependencies: [

@@ -427,3 +427,21 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite("Docs")
+struct DocsTests {
+    @Test("docs/compatibility.md names every registered route")
+    func compatibilityListsEveryRoute() async throws {
+        try await withTestDatabase("docs_routes") { database, _ in
+            let table = RouteTable()
+            _ = buildRouter(try await makeDependencies(database), table: table)
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let doc = try String(contentsOf: root.appendingPathComponent("docs/compatibility.md"), encoding: .utf8)
+            let missing = table.all.map(\.path).filter { path in
+                // A row may name sub-routes by their suffix after a route it names in full.
+                !doc.contains(path) && !doc.contains("/" + (path.split(separator: "/").last.map(String.init) ?? path) + "`")
+            }
+            #expect(missing.isEmpty, "routes missing from docs/compatibility.md: \(Set(missing).sorted())")
+        }
+    }
+}

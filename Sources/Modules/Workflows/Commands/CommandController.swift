@@ -134,7 +134,7 @@ struct CommandController: Sendable {
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/commands/cleanup/clear-old", summary: "Remove finished commands older than N days (default 7)",
-                tag: "commands", access: .permission("workflow:command:cleanup"), body: .type(ClearOld.self),
+                tag: "commands", access: .permission("workflow:command:cleanup"), body: .type(ClearOld.self), bodyRequired: false,
                 responses: [.json(.ok, Cleared.self)])
         ) { request, context in try await self.clearOld(request, context) }
         registry.addProtected(
@@ -156,13 +156,13 @@ struct CommandController: Sendable {
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/commands/{id}/complete", summary: "Mark a command completed with its result", tag: "commands",
-                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(CompleteCommand.self),
+                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(CompleteCommand.self), bodyRequired: false,
                 responses: [.json(.ok, CommandView.self), .error(.conflict, "Already finished")])
         ) { request, context in try await self.complete(request, context) }
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/commands/{id}/fail", summary: "Mark a command failed, or queue it again with `retry`", tag: "commands",
-                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(FailCommand.self),
+                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(FailCommand.self), bodyRequired: false,
                 responses: [.json(.ok, CommandView.self), .error(.conflict, "Already finished")])
         ) { request, context in try await self.fail(request, context) }
         registry.addProtected(

@@ -134,19 +134,19 @@ struct TaskController: Sendable {
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/tasks/{id}/complete", summary: "Complete a running task with its output", tag: "tasks",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(CompleteTask.self),
+                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(CompleteTask.self), bodyRequired: false,
                 responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Not running")])
         ) { request, context in try await self.complete(request, context) }
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/tasks/{id}/fail", summary: "Fail a running task", tag: "tasks",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(FailTask.self),
+                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(FailTask.self), bodyRequired: false,
                 responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Not running")])
         ) { request, context in try await self.fail(request, context) }
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/tasks/{id}/cancel", summary: "Cancel a task; a running handler is stopped", tag: "tasks",
-                access: .permission("workflow:task:cancel"), parameters: [taskIDParameter], body: .type(CancelTask.self),
+                access: .permission("workflow:task:cancel"), parameters: [taskIDParameter], body: .type(CancelTask.self), bodyRequired: false,
                 responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Already finished")])
         ) { request, context in try await self.cancel(request, context) }
     }

@@ -56,7 +56,7 @@ public struct OpenAPIDocument {
 
         if let body = route.requestBody {
             operation["requestBody"] = [
-                "required": true,
+                "required": .bool(route.requestBodyRequired),
                 "content": ["application/json": ["schema": Self.schema(body, schemas: schemas)]],
             ]
         }

@@ -100,12 +100,16 @@ public struct RouteDeclaration: Sendable {
     public var access: RouteAccess
     public var parameters: [RouteParameter]
     public var requestBody: SchemaSource?
+    /// False when the body may be left out (`POST /tasks/{id}/complete` with nothing to report).
+    public var requestBodyRequired: Bool
     public var responses: [RouteResponse]
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, summary: String, description: String? = nil, tag: String,
-        access: RouteAccess, parameters: [RouteParameter] = [], body: SchemaSource? = nil, responses: [RouteResponse]
+        access: RouteAccess, parameters: [RouteParameter] = [], body: SchemaSource? = nil, bodyRequired: Bool = true,
+        responses: [RouteResponse]
     ) {
+        self.requestBodyRequired = bodyRequired
         self.method = method
         self.path = path
         self.summary = summary
