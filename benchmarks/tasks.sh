@@ -33,8 +33,8 @@ $bin/platform migrate >/dev/null
 password="Bench-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
 PLATFORM_ADMIN_PASSWORD="$password" $bin/platform bootstrap --admin-email bench@example.com --tenant bench >/dev/null
 
-echo "| workers | tasks | tasks/s |"
-echo "| --- | --- | --- |"
+echo "| workers | tasks | enqueue tasks/s | claim -> complete tasks/s | end to end tasks/s |"
+echo "| --- | --- | --- | --- | --- |"
 $bin/TaskBench --mode throughput --database-url "$DATABASE_URL" --tasks "$tasks"
 
 port=$(free_port)

@@ -20,7 +20,16 @@ func argument(_ name: String) -> String? {
     return CommandLine.arguments[index + 1]
 }
 
-func throughput(url: DatabaseURL, workers: Int, tasks: Int) async throws -> Double {
+struct Rates {
+    var enqueue: Double
+    var drain: Double
+    var endToEnd: Double
+}
+
+/// Three runs of `tasks` no-op tasks with `workers` workers running: enqueue rate (inserts in
+/// transactions of 50, as API callers would), drain rate (tasks queued all at once, claimed and
+/// completed), and end to end (enqueued while the workers run, until the last completes).
+func throughput(url: DatabaseURL, workers: Int, tasks: Int) async throws -> Rates {
     let logger = Logger(label: "bench")
     let database = Database(url: url, maxConnections: 4 * workers + 4, logger: logger)
     let bus = EventBus(database: database, logger: logger)
@@ -33,36 +42,60 @@ func throughput(url: DatabaseURL, workers: Int, tasks: Int) async throws -> Doub
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await database.run() }
         group.addTask { try await bus.run() }
-        for worker in pool { group.addTask { try await worker.run() } }
         defer { group.cancelAll() }
-        let (tenant, owner) = try await database.withPlatformScope { tx in
+        try await Task.sleep(for: .milliseconds(200))
+        let found: (UUID, UUID)? = try await database.withPlatformScope { tx in
             try await tx.first("SELECT tenant_id, user_id FROM tenant_memberships LIMIT 1", as: (UUID, UUID).self)
-        } ?? (UUID(), UUID())
-        try await Task.sleep(for: .milliseconds(300))
-        let started = ContinuousClock.now
+        }
+        guard let (tenant, owner) = found else { fatalError("bootstrap the database first") }
         let scope = TenantScope(tenantID: tenant, userID: owner, dataScope: .all)
-        for _ in 0..<(tasks / 50) {
-            try await database.withTenant(scope) { tx in
-                for _ in 0..<50 {
-                    var new = NewTask(taskType: "bench.noop")
-                    new.enqueue = true
-                    _ = try await TaskStore.insert(new, tenantID: tenant, ownerID: owner, in: tx)
+        func enqueue(_ queued: Bool) async throws {
+            for _ in 0..<(tasks / 50) {
+                try await database.withTenant(scope) { tx in
+                    for _ in 0..<50 {
+                        var new = NewTask(taskType: "bench.noop")
+                        new.enqueue = queued
+                        _ = try await TaskStore.insert(new, tenantID: tenant, ownerID: owner, in: tx)
+                    }
                 }
             }
         }
-        while true {
-            let done: Int? = try await database.withPlatformScope { tx in
-                try await tx.first("SELECT count(*)::int FROM tasks WHERE task_type = 'bench.noop' AND status = 'completed'", as: Int.self)
+        func waitForAll() async throws {
+            while true {
+                let done: Int? = try await database.withPlatformScope { tx in
+                    try await tx.first("SELECT count(*)::int FROM tasks WHERE task_type = 'bench.noop' AND status = 'completed'", as: Int.self)
+                }
+                if (done ?? 0) >= tasks { break }
+                try await Task.sleep(for: .milliseconds(20))
             }
-            if (done ?? 0) >= tasks { break }
-            try await Task.sleep(for: .milliseconds(20))
         }
-        let elapsed = (ContinuousClock.now - started).seconds
+        func reset() async throws {
+            try await database.withPlatformScope { tx in
+                try await tx.query("DELETE FROM event_log WHERE type LIKE 'task.%'")
+                try await tx.query("DELETE FROM tasks WHERE task_type = 'bench.noop'")
+            }
+        }
+        // Enqueue rate and drain rate.
+        var clock = ContinuousClock.now
+        try await enqueue(false)
+        let enqueueRate = Double(tasks) / (ContinuousClock.now - clock).seconds
+        for worker in pool { group.addTask { try await worker.run() } }
+        try await Task.sleep(for: .milliseconds(200))
+        clock = ContinuousClock.now
         try await database.withPlatformScope { tx in
-            try await tx.query("DELETE FROM event_log WHERE type LIKE 'task.%'")
-            try await tx.query("DELETE FROM tasks WHERE task_type = 'bench.noop'")
+            try await tx.query("UPDATE tasks SET status = 'queued', enqueued_at = now() WHERE task_type = 'bench.noop'")
+            try await EventBus.publish(PlatformEvent(type: "task.queued", tenantId: nil, data: [:]), in: tx)
         }
-        return Double(tasks) / elapsed
+        try await waitForAll()
+        let drainRate = Double(tasks) / (ContinuousClock.now - clock).seconds
+        try await reset()
+        // End to end: enqueued while the workers run.
+        clock = ContinuousClock.now
+        try await enqueue(true)
+        try await waitForAll()
+        let endToEnd = Double(tasks) / (ContinuousClock.now - clock).seconds
+        try await reset()
+        return Rates(enqueue: enqueueRate, drain: drainRate, endToEnd: endToEnd)
     }
 }
 
@@ -123,8 +156,8 @@ if mode == "throughput" {
     let url = try DatabaseURL(parsing: text)
     let tasks = Int(argument("tasks") ?? "") ?? 2000
     for workers in [1, 2, 4] {
-        let rate = try await throughput(url: url, workers: workers, tasks: tasks)
-        print("| \(workers) | \(tasks) | \(String(format: "%.0f", rate)) |")
+        let rates = try await throughput(url: url, workers: workers, tasks: tasks)
+        print(String(format: "| %d | %d | %.0f | %.0f | %.0f |", workers, tasks, rates.enqueue, rates.drain, rates.endToEnd))
     }
 } else {
     guard let base = argument("base-url"), let token = argument("token") else { fatalError("--base-url and --token are required") }
