@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +39,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
             path: "Sources/Platform/Core",
             swiftSettings: swiftSettings
@@ -67,10 +69,22 @@ let package = Package(
             path: "Sources/Modules/Workflows",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Webhooks",
+            dependencies: ["Platform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Sources/Modules/Webhooks",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Files",
+            dependencies: ["Platform"],
+            path: "Sources/Modules/Files",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Platform", "Auth", "Tenancy", "Workflows",
+                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

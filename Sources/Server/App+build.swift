@@ -7,6 +7,8 @@ import Platform
 import ServiceLifecycle
 import Tenancy
 import Workflows
+import Webhooks
+import Files
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -31,13 +33,22 @@ struct AppDependencies: Sendable {
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
             access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
             events: EventBus(database: database, logger: Logger(label: "platform.events")), http: http,
-            taskHandlers: Self.taskHandlers())
+            taskHandlers: Self.taskHandlers(config: config, database: database))
     }
 
-    static func taskHandlers() -> TaskHandlerRegistry {
+    static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
         var registry = TaskHandlerRegistry()
         WorkflowsModule.register(handlers: &registry)
+        WebhooksModule(database: database, config: config.webhooks).register(handlers: &registry)
         return registry
+    }
+
+    var webhooks: WebhooksModule {
+        WebhooksModule(database: database, config: config.webhooks)
+    }
+
+    var files: FilesModule {
+        FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
     }
 
     /// A task worker over this process's pool and bus.
@@ -85,6 +96,7 @@ func buildApplication(
             dependencies.database,
             RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
             dependencies.events,
+            dependencies.webhooks.relay(bus: dependencies.events, logger: Logger(label: "platform.webhooks")),
         ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
             ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
             : []),
@@ -119,6 +131,8 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.tenancy.register(in: registry)
     EventStreamController(bus: dependencies.events, database: dependencies.database).register(in: registry)
     dependencies.workflows.register(in: registry)
+    dependencies.webhooks.register(in: registry)
+    dependencies.files.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

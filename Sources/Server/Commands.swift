@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Platform
+import Webhooks
 import ServiceLifecycle
 
 @main
@@ -129,13 +130,15 @@ struct Worker: AsyncParsableCommand {
         let logger = Logger(label: "platform.worker")
         let database = Database(url: url, maxConnections: min(config.database.poolSize, (concurrency ?? config.tasks.workerConcurrency) * 2 + 2), logger: logger)
         let events = EventBus(database: database, logger: logger)
+        let handlers = AppDependencies.taskHandlers(config: config, database: database)
         let worker = TaskWorker(
-            database: database, bus: events, handlers: AppDependencies.taskHandlers(),
+            database: database, bus: events, handlers: handlers,
             settings: config.tasks.worker(concurrency: concurrency ?? config.tasks.workerConcurrency), logger: logger, id: id)
-        logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(AppDependencies.taskHandlers().taskTypes.joined(separator: ","))])
+        logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(handlers.taskTypes.joined(separator: ","))])
+        let relay = WebhooksModule(database: database, config: config.webhooks).relay(bus: events, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: database), .init(service: events), .init(service: worker)],
+                services: [.init(service: database), .init(service: events), .init(service: worker), .init(service: relay)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

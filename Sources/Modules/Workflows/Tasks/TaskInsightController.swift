@@ -105,7 +105,7 @@ struct TaskInsightController: Sendable {
         let used = try await database.withTenant(context.tenant) { tx in
             try await tx.all("SELECT DISTINCT task_type FROM tasks WHERE tenant_id = \(tenantID) AND kind = 'task' AND deleted_at IS NULL", as: String.self)
         }
-        return Array(Set(used).union(handlers.taskTypes)).sorted()
+        return Array(Set(used).union(handlers.publicTaskTypes)).sorted()
     }
 
     func stats(_ context: AuthenticatedContext) async throws -> TaskStats {

@@ -215,7 +215,7 @@ struct TaskQueueController: Sendable {
                 SELECT queue, count(*) FILTER (WHERE status = 'pending')::int, count(*) FILTER (WHERE status = 'queued')::int,
                        count(*) FILTER (WHERE status = 'running')::int, count(*) FILTER (WHERE status = 'completed')::int,
                        count(*) FILTER (WHERE status = 'failed')::int, count(*) FILTER (WHERE status = 'cancelled')::int, count(*)::int
-                FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL GROUP BY queue ORDER BY queue
+                FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND kind <> 'internal' GROUP BY queue ORDER BY queue
                 """, as: (String, Int, Int, Int, Int, Int, Int, Int).self)
         }
         let queues = rows.map {
@@ -227,7 +227,7 @@ struct TaskQueueController: Sendable {
     func queueNames(_ context: AuthenticatedContext) async throws -> [String] {
         let tenantID = context.principal.tenantID
         let names = try await database.withTenant(context.tenant) { tx in
-            try await tx.all("SELECT DISTINCT queue FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL ORDER BY queue", as: String.self)
+            try await tx.all("SELECT DISTINCT queue FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND kind <> 'internal' ORDER BY queue", as: String.self)
         }
         return names
     }

@@ -88,9 +88,30 @@ public struct PlatformConfig: Sendable {
         }
     }
 
+    public struct Webhooks: Sendable {
+        /// Hosts, IPs or CIDR blocks endpoints may use although they are internal (tests, on-premise receivers).
+        public var allowedHosts: [String]
+        public var timeoutSeconds: Int
+        /// Seconds to wait before each attempt (the first is usually 0); its length is the number of attempts.
+        public var retrySchedule: [Double]
+        /// An endpoint is disabled after this many failed attempts in a row...
+        public var disableAfterFailures: Int
+        /// ...spanning at least this long.
+        public var disableAfterSeconds: Int
+        /// How long the previous secret keeps signing after a rotation.
+        public var secretOverlapSeconds: Int
+    }
+
+    public struct Files: Sendable {
+        public var maxUploadBytes: Int64
+        public var tenantQuotaBytes: Int64
+    }
+
     public var http: HTTP
     public var database: DatabaseSettings
     public var tasks: Tasks
+    public var webhooks: Webhooks
+    public var files: Files
     public var jwt: JWT
     public var rateLimit: RateLimit
     public var passwords: Passwords
@@ -139,6 +160,21 @@ public struct PlatformConfig: Sendable {
             pollIntervalMilliseconds: try values.int("tasks.poll.ms", env: "TASKS_POLL_MS", default: 2000, range: 10...60_000),
             retryBaseMilliseconds: try values.int("tasks.retry.base.ms", env: "TASKS_RETRY_BASE_MS", default: 2000, range: 1...3_600_000),
             drainGraceSeconds: try values.int("tasks.drain.grace.seconds", env: "TASKS_DRAIN_GRACE_SECONDS", default: 10, range: 0...3600))
+        let schedule = values.string("webhook.retry.schedule", env: "WEBHOOK_RETRY_SCHEDULE") ?? "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+        let delays = schedule.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !delays.isEmpty, delays.count <= 20, delays.allSatisfy({ $0 != nil && (0...604_800).contains($0 ?? -1) }) else {
+            throw ConfigurationError("WEBHOOK_RETRY_SCHEDULE must list 1-20 delays in seconds, e.g. 0,5,300 (got '\(schedule)')")
+        }
+        webhooks = Webhooks(
+            allowedHosts: (values.string("webhook.allowed.hosts", env: "WEBHOOK_ALLOWED_HOSTS") ?? "").split(separator: ",").map(String.init),
+            timeoutSeconds: try values.int("webhook.timeout.seconds", env: "WEBHOOK_TIMEOUT_SECONDS", default: 15, range: 1...120),
+            retrySchedule: delays.compactMap { $0 },
+            disableAfterFailures: try values.int("webhook.disable.after.failures", env: "WEBHOOK_DISABLE_AFTER_FAILURES", default: 50, range: 1...100_000),
+            disableAfterSeconds: try values.int("webhook.disable.after.seconds", env: "WEBHOOK_DISABLE_AFTER_SECONDS", default: 5 * 86_400, range: 0...365 * 86_400),
+            secretOverlapSeconds: try values.int("webhook.secret.overlap.seconds", env: "WEBHOOK_SECRET_OVERLAP_SECONDS", default: 86_400, range: 0...30 * 86_400))
+        files = Files(
+            maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
+            tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
         let secret = values.string("jwt.secret", env: "JWT_SECRET", secret: true)
         if let secret, secret.utf8.count < 32 {
             throw ConfigurationError("JWT_SECRET must be at least 32 bytes long (got \(secret.utf8.count))")

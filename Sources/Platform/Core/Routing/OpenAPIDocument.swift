@@ -57,7 +57,7 @@ public struct OpenAPIDocument {
         if let body = route.requestBody {
             operation["requestBody"] = [
                 "required": .bool(route.requestBodyRequired),
-                "content": ["application/json": ["schema": Self.schema(body, schemas: schemas)]],
+                "content": .object([route.requestContentType: ["schema": Self.schema(body, schemas: schemas)]]),
             ]
         }
 

@@ -102,14 +102,17 @@ public struct RouteDeclaration: Sendable {
     public var requestBody: SchemaSource?
     /// False when the body may be left out (`POST /tasks/{id}/complete` with nothing to report).
     public var requestBodyRequired: Bool
+    /// The body's media type (`multipart/form-data` for uploads).
+    public var requestContentType: String
     public var responses: [RouteResponse]
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, summary: String, description: String? = nil, tag: String,
         access: RouteAccess, parameters: [RouteParameter] = [], body: SchemaSource? = nil, bodyRequired: Bool = true,
-        responses: [RouteResponse]
+        bodyContentType: String = "application/json", responses: [RouteResponse]
     ) {
         self.requestBodyRequired = bodyRequired
+        self.requestContentType = bodyContentType
         self.method = method
         self.path = path
         self.summary = summary

@@ -211,8 +211,8 @@ public enum TaskStore {
     /// Claims up to `limit` runnable tasks (queued, due, dependencies completed), most urgent
     /// first, skipping rows other workers hold. Each becomes `running` under `worker`'s lease.
     public static func claim(
-        worker: String, leaseSeconds: Int, limit: Int, queues: [String]?, taskTypes: [String]?, tenantID: UUID?,
-        in tx: DatabaseTransaction
+        worker: String, leaseSeconds: Int, limit: Int, queues: [String]?, taskTypes: [String]?, internalTypes: [String] = [],
+        tenantID: UUID?, in tx: DatabaseTransaction
     ) async throws -> [TaskRecord] {
         let claimed = try await records(
             """
@@ -221,6 +221,9 @@ public enum TaskStore {
                 WHERE c.status = 'queued' AND c.deleted_at IS NULL
                   AND (\(queues)::text[] IS NULL OR c.queue = ANY(\(queues)))
                   AND (\(taskTypes)::text[] IS NULL OR c.task_type = ANY(\(taskTypes)))
+                  -- Internal jobs run only as internal types, and tenants' tasks never do.
+                  AND CASE WHEN c.kind = 'internal' THEN c.task_type = ANY(\(internalTypes)::text[])
+                           ELSE NOT (c.task_type = ANY(\(internalTypes)::text[])) END
                   AND (\(tenantID)::uuid IS NULL OR c.tenant_id = \(tenantID))
                   AND (c.scheduled_at IS NULL OR c.scheduled_at <= now())
                   AND NOT EXISTS (
@@ -319,8 +322,11 @@ public enum TaskStore {
         }
         if let worker = task.workerId { data["worker_id"] = .string(worker) }
         for (key, value) in extra { data[key] = value }
+        // Internal jobs notify workers but stay out of the tenant's event log, its streams and
+        // its webhooks (a delivery's own events must not become deliveries).
+        let tenantID = task.kind == .internal ? nil : task.tenantId
         try await EventBus.publish(
-            PlatformEvent(type: "\(task.kind.rawValue).\(name)", tenantId: task.tenantId, subjectId: task.id, data: .object(data)),
+            PlatformEvent(type: "\(task.kind.rawValue).\(name)", tenantId: tenantID, subjectId: task.id, data: .object(data)),
             in: tx)
     }
 
@@ -346,7 +352,7 @@ public enum TaskStore {
         let cancelled = try await records(
             """
             UPDATE tasks AS t SET status = 'cancelled', error_message = \(reason), completed_at = now(), updated_at = now()
-            WHERE t.tenant_id = \(tenantID) AND t.status = 'queued' AND t.deleted_at IS NULL
+            WHERE t.tenant_id = \(tenantID) AND t.status = 'queued' AND t.deleted_at IS NULL AND t.kind <> 'internal'
             RETURNING \(unescaped: TaskRecord.columns)
             """, in: tx)
         for task in cancelled {

@@ -39,7 +39,11 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable, SchemaEnum {
     }
 }
 
-public enum TaskKind: String, Codable, Sendable, SchemaEnum, CaseIterable { case task, command }
+public enum TaskKind: String, Codable, Sendable, SchemaEnum, CaseIterable {
+    case task, command
+    /// Platform-internal work (webhook deliveries): not listed with a tenant's tasks.
+    case `internal`
+}
 
 public enum RowVisibility: String, Codable, Sendable, SchemaEnum, CaseIterable { case `private`, role, tenant, `public` }
 

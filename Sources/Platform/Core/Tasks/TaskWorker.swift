@@ -15,24 +15,38 @@ public protocol TaskHandler: Sendable {
 public struct TaskFailure: Error, Sendable {
     public var message: String
     public var retryable: Bool
+    /// When the next attempt may run, if the handler knows better than the engine's backoff
+    /// (a schedule of its own, a `Retry-After`).
+    public var retryAfter: Duration?
 
-    public init(_ message: String, retryable: Bool = true) {
+    public init(_ message: String, retryable: Bool = true, retryAfter: Duration? = nil) {
         self.message = message
         self.retryable = retryable
+        self.retryAfter = retryAfter
     }
 }
 
 /// The handlers a worker can run, by task type.
 public struct TaskHandlerRegistry: Sendable {
     public private(set) var handlers: [String: any TaskHandler] = [:]
+    private var internalTypes: Set<String> = []
 
     public init() {}
 
-    public mutating func register(_ taskType: String, _ handler: any TaskHandler) {
+    /// - Parameter isInternal: the platform's own jobs (webhook deliveries), not offered to tenants as task types.
+    public mutating func register(_ taskType: String, _ handler: any TaskHandler, isInternal: Bool = false) {
         handlers[taskType] = handler
+        if isInternal { internalTypes.insert(taskType) }
     }
 
+    /// Every type the worker runs.
     public var taskTypes: [String] { handlers.keys.sorted() }
+
+    /// The platform's own job types: only tasks of kind `internal` run as these.
+    public var internalTaskTypes: [String] { internalTypes.sorted() }
+
+    /// The types tenants may create tasks of.
+    public var publicTaskTypes: [String] { handlers.keys.filter { !internalTypes.contains($0) }.sorted() }
 }
 
 /// A running task as its handler sees it.
@@ -121,7 +135,7 @@ public final class TaskWorker: Service {
         }
         let listener = Task { [bus] in
             guard let bus else { return }
-            let subscription = bus.subscribe(tenantID: nil, typePrefixes: ["task.queued", "task.cancelled", "command.queued", "command.cancelled"])
+            let subscription = bus.subscribe(tenantID: nil, typePrefixes: ["task.queued", "task.cancelled", "command.queued", "command.cancelled", "internal.queued", "internal.cancelled"])
             for await event in subscription.events {
                 if event.type.hasSuffix(".queued") {
                     wake.yield()
@@ -160,7 +174,7 @@ public final class TaskWorker: Service {
                             claimed = try await database.withPlatformScope { tx in
                                 try await TaskStore.claim(
                                     worker: id, leaseSeconds: settings.engine.leaseSeconds, limit: free,
-                                    queues: settings.queues, taskTypes: types, tenantID: nil, in: tx)
+                                    queues: settings.queues, taskTypes: types, internalTypes: handlers.internalTaskTypes, tenantID: nil, in: tx)
                             }
                         } catch {
                             logger.warning("claiming tasks failed: \(String(reflecting: error))")
@@ -193,7 +207,7 @@ public final class TaskWorker: Service {
 
     enum Outcome: Sendable {
         case finished(JSONValue?)
-        case threw(String, retryable: Bool)
+        case threw(String, retryable: Bool, retryAfter: Duration?)
         case interrupted
         case lost
     }
@@ -223,9 +237,9 @@ public final class TaskWorker: Service {
                 } catch is CancellationError {
                     return .interrupted
                 } catch let failure as TaskFailure {
-                    return .threw(failure.message, retryable: failure.retryable)
+                    return .threw(failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter)
                 } catch {
-                    return .threw(String(describing: error), retryable: true)
+                    return .threw(String(describing: error), retryable: true, retryAfter: nil)
                 }
             }
             group.addTask { [database, id] in
@@ -262,9 +276,9 @@ public final class TaskWorker: Service {
                     var change = TaskStatusChange(output: output ?? .null)
                     change.requireLeaseOwner = id
                     _ = try await TaskStore.transition(task.id, tenantID: task.tenantId, to: .completed, change: change, in: tx)
-                case .threw(let message, let retryable):
+                case .threw(let message, let retryable, let retryAfter):
                     if retryable && task.attempts < task.maxAttempts {
-                        let delay = settings.engine.retryDelay(afterAttempt: task.attempts)
+                        let delay = retryAfter ?? settings.engine.retryDelay(afterAttempt: task.attempts)
                         var change = TaskStatusChange(errorMessage: message, notBefore: Date().addingTimeInterval(delay.seconds))
                         change.requireLeaseOwner = id
                         let retried = try await TaskStore.transition(task.id, tenantID: task.tenantId, to: .queued, change: change, in: tx)

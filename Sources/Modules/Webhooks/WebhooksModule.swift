@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import Platform
+
+/// Outbound webhooks (Standard Webhooks, on the task engine, fed by the event-log outbox) and
+/// inbound webhooks.
+public struct WebhooksModule: Sendable {
+    let database: Database
+    let settings: WebhookDeliverySettings
+
+    public init(database: Database, config: PlatformConfig.Webhooks) {
+        self.database = database
+        self.settings = WebhookDeliverySettings(config: config)
+    }
+
+    public func register(in registry: RouteRegistry) {
+        InboundWebhookController(database: database).register(in: registry)
+        WebhookController(database: database, settings: settings).register(in: registry)
+    }
+
+    /// The delivery handler every worker runs.
+    public func register(handlers: inout TaskHandlerRegistry) {
+        handlers.register(WebhookDeliveryHandler.taskType, WebhookDeliveryHandler(database: database, settings: settings), isInternal: true)
+    }
+
+    /// The outbox relay, run beside the workers.
+    public func relay(bus: EventBus?, logger: Logger) -> WebhookRelay {
+        WebhookRelay(database: database, bus: bus, attempts: settings.schedule.count, logger: logger)
+    }
+}
