@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -53,8 +54,25 @@ public struct MultipartReader {
         return true
     }
 
+    /// Offset of `pattern` in the unread bytes (memchr for its first byte, then memcmp: this
+    /// runs over every byte of an upload, so it must be fast even in a debug build).
     func find(_ pattern: [UInt8]) -> Int? {
-        buffer.readableBytesView.firstRange(of: pattern).map { $0.lowerBound - buffer.readableBytesView.startIndex }
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let first = pattern.first, raw.count >= pattern.count else { return nil }
+            var offset = 0
+            let last = raw.count - pattern.count
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return nil }
+                let index = base.distance(to: UnsafeRawPointer(hit))
+                let matches = pattern.withUnsafeBytes { bytes -> Bool in
+                    guard let start = bytes.baseAddress else { return false }
+                    return memcmp(hit, start, pattern.count) == 0
+                }
+                if matches { return index }
+                offset = index + 1
+            }
+            return nil
+        }
     }
 
     /// The next part's headers, or nil after the closing boundary. Skips what is left of the
@@ -103,13 +121,8 @@ public struct MultipartReader {
             }
             // Everything but a possible partial delimiter at the end is content.
             let safe = buffer.readableBytes - (delimiter.count - 1)
-            if safe >= 64 * 1024 || (safe > 0 && bodyEnded) {
-                return buffer.readSlice(length: safe)
-            }
-            guard try await fill() else {
-                if safe > 0 { return buffer.readSlice(length: safe) }
-                throw Malformed(reason: "the body ends inside a part (no closing boundary)")
-            }
+            if safe > 0 { return buffer.readSlice(length: safe) }
+            guard try await fill() else { throw Malformed(reason: "the body ends inside a part (no closing boundary)") }
         }
     }
 
