@@ -64,6 +64,7 @@ struct Serve: AsyncParsableCommand {
         if local != nil {
             try await seedDemoAdmin(dependencies, url: url, logger: logger)
         }
+        await LocalDiskBlobStorage(root: config.storageDirectory).removeStaleUploads()
         let app = buildApplication(dependencies, services: services, logger: logger)
         try await app.runService()
     }
