@@ -81,10 +81,22 @@ let package = Package(
             path: "Sources/Modules/Files",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Content",
+            dependencies: ["Platform"],
+            path: "Sources/Modules/Content",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Settings",
+            dependencies: ["Platform"],
+            path: "Sources/Modules/Settings",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files",
+                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files", "Content", "Settings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

@@ -82,6 +82,18 @@ CREATE OR REPLACE FUNCTION app.ensure_default_roles(target uuid) RETURNS void
                       WHERE g.tenant_id = target AND g.role_id = r.id AND gm.code LIKE 'files%')
       AND (m.code IN ('files', 'files:library') OR m.permission LIKE 'file:file:%')
     ON CONFLICT DO NOTHING;
+
+    -- And write their own content (approval stays with those granted it) and read the settings.
+    INSERT INTO role_menus (tenant_id, role_id, menu_id)
+    SELECT target, r.id, m.id
+    FROM roles r, menus m
+    WHERE r.tenant_id = target AND r.code = 'member' AND r.deleted_at IS NULL AND r.is_system
+      AND NOT EXISTS (SELECT 1 FROM role_menus g JOIN menus gm ON gm.id = g.menu_id
+                      WHERE g.tenant_id = target AND g.role_id = r.id AND gm.code LIKE 'content%')
+      AND (m.code IN ('content', 'content:items')
+       OR m.permission IN ('content:item:list', 'content:item:create', 'content:item:read', 'content:item:update',
+                           'content:item:delete', 'settings:tenant:read'))
+    ON CONFLICT DO NOTHING;
     $fn$;
 
 -- Whether a user belongs to a tenant other than the given one. Looks in the platform scope (a

@@ -9,6 +9,8 @@ import Tenancy
 import Workflows
 import Webhooks
 import Files
+import Content
+import Settings
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -23,17 +25,20 @@ struct AppDependencies: Sendable {
     let http: HTTPClient
     /// Task handlers every module contributes, run by the workers of `serve` and `worker`.
     let taskHandlers: TaskHandlerRegistry
+    let runtimeSettings: RuntimeSettings
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
             memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations,
             parallelism: config.passwords.argon2Parallelism))
         let cache = RBACCache()
+        let events = EventBus(database: database, logger: Logger(label: "platform.events"))
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
             access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
-            events: EventBus(database: database, logger: Logger(label: "platform.events")), http: http,
-            taskHandlers: Self.taskHandlers(config: config, database: database))
+            events: events, http: http,
+            taskHandlers: Self.taskHandlers(config: config, database: database),
+            runtimeSettings: RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings")))
     }
 
     static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
@@ -97,6 +102,7 @@ func buildApplication(
             RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
             dependencies.events,
             dependencies.webhooks.relay(bus: dependencies.events, logger: Logger(label: "platform.webhooks")),
+            dependencies.runtimeSettings,
         ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
             ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
             : []),
@@ -133,6 +139,8 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.workflows.register(in: registry)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
+    ContentModule(database: dependencies.database).register(in: registry)
+    SettingsModule(database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config).register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }
