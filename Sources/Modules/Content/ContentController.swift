@@ -44,7 +44,10 @@ struct ContentController: Sendable {
             RouteDeclaration(
                 .post, "/api/v1/content/approve", summary: "Approve (and so publish) or reject an item, with feedback", tag: "content",
                 access: .permission("content:item:approve"), body: .type(Approval.self),
-                responses: [.json(.ok, ContentItem.self), .error(.conflict, "The item is not awaiting a decision (details.current_status)")])
+                responses: [
+                    .json(.ok, ContentItem.self), .error(.notFound, "No such item in the tenant"),
+                    .error(.conflict, "The item is not awaiting a decision (details.current_status)"),
+                ])
         ) { request, context in try await self.approve(request, context) }
         registry.addProtected(
             RouteDeclaration(

@@ -101,13 +101,13 @@ struct IntentController: Sendable {
                 .post, "/api/v1/tasks/intent", summary: "Propose a plan of tasks for an intent, without running anything",
                 description: "Known intents: \(Catalog.intents.joined(separator: ", ")).",
                 tag: "tasks", access: .permission("workflow:task:create"), body: .type(IntentRequest.self),
-                responses: [.json(.ok, Proposal.self)])
+                responses: [.json(.ok, Proposal.self), .error(.notFound, "No such task (task_id)")])
         ) { request, context in try await self.propose(request, context) }
         registry.addProtected(
             RouteDeclaration(
                 .post, "/api/v1/tasks/confirm-intent", summary: "Confirm a proposed plan (its tasks are created and queued) or reject it",
                 tag: "tasks", access: .permission("workflow:task:create"), body: .type(ConfirmRequest.self),
-                responses: [.json(.ok, Decision.self), .error(.conflict, "The proposal was already decided")])
+                responses: [.json(.ok, Decision.self), .error(.notFound, "No such proposal"), .error(.conflict, "The proposal was already decided")])
         ) { request, context in try await self.confirm(request, context) }
     }
 

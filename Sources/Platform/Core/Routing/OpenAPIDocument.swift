@@ -93,6 +93,8 @@ public struct OpenAPIDocument {
             operation["security"] = [["bearerAuth": []], ["apiKeyAuth": []]]
             operation["x-permission"] = route.access.permissionCode.map { .string($0) } ?? "authenticated"
         } else {
+            // No credential is needed, but one that is sent and does not check out is refused.
+            error(401, "A credential was sent and is not valid")
             operation["security"] = []
         }
         operation["responses"] = .object(responses)
