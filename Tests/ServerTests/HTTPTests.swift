@@ -17,6 +17,8 @@ func testConfig(_ extra: [String: String] = [:]) async throws -> PlatformConfig 
         "ARGON2_MEMORY_KIB": "1024", "ARGON2_ITERATIONS": "1",
         // Tests make many requests from one address; the rate-limit tests set their own limits.
         "RATE_LIMIT_DEFAULT": "1000000", "RATE_LIMIT_AUTH": "1000000",
+        // Dozens of applications run at once against one cluster: small pools.
+        "DATABASE_POOL_SIZE": "8",
     ]
     environment.merge(extra) { _, new in new }
     var config = try await PlatformConfig.load(environment: environment)

@@ -21,7 +21,8 @@ public actor TestDatabases {
         public var description: String
     }
 
-    private var template: String?
+    private var template: Task<String, any Error>?
+    private var creations: Task<Void, Never>?
     private let logger = Logger(label: "tests.database")
 
     public static func urls() throws -> (runtime: DatabaseURL, owner: DatabaseURL) {
@@ -57,15 +58,19 @@ public actor TestDatabases {
         }
     }
 
+    /// Migrated once per process; concurrent first callers share the one migration.
     private func ensureTemplate() async throws -> String {
-        if let template { return template }
+        if let template { return try await template.value }
         let name = "tpl_\(Self.suffix())"
-        let handle = try await create(name, template: "template0", exactName: true)
-        let paths = Self.projectPaths
-        _ = try await MigrationRunner(migrationsDirectory: paths.migrations, policiesDirectory: paths.policies, logger: logger)
-            .run(url: handle.owner)
-        template = name
-        return name
+        let task = Task { () async throws -> String in
+            let handle = try await self.create(name, template: "template0", exactName: true)
+            let paths = Self.projectPaths
+            _ = try await MigrationRunner(migrationsDirectory: paths.migrations, policiesDirectory: paths.policies, logger: self.logger)
+                .run(url: handle.owner)
+            return name
+        }
+        template = task
+        return try await task.value
     }
 
     private func create(_ label: String, template: String, exactName: Bool = false) async throws -> Handle {
@@ -73,10 +78,17 @@ public actor TestDatabases {
         let cleaned = label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let name = exactName ? label : "t_\(String(cleaned.prefix(30)))_\(Self.suffix())"
         let logger = self.logger
-        // Serialised by the actor: CREATE DATABASE refuses a template another clone is reading.
-        try await owner.replacing(database: "postgres").withSingleConnection(logger: logger) { connection in
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+        // CREATE DATABASE refuses a template another copy is reading, and actor methods
+        // interleave at their awaits: creations are chained one after another explicitly.
+        let previous = creations
+        let creation = Task { () async throws -> Void in
+            await previous?.value
+            try await owner.replacing(database: "postgres").withSingleConnection(logger: logger) { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"), logger: logger)
+            }
         }
+        creations = Task { _ = try? await creation.value }
+        try await creation.value
         return Handle(name: name, runtime: runtime.replacing(database: name), owner: owner.replacing(database: name))
     }
 
