@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +68,18 @@ let package = Package(
             name: "Workflows",
             dependencies: ["Platform"],
             path: "Sources/Modules/Workflows",
+            swiftSettings: swiftSettings
+        ),
+        // Model providers (Ollama, OpenAI-compatible, local) and the MCP client: a library of
+        // its own, used by the chat, agents and operator modules.
+        .target(
+            name: "Providers",
+            dependencies: [
+                "Platform",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            path: "Sources/Providers",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -138,6 +151,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
