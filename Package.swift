@@ -102,14 +102,14 @@ let package = Package(
         ),
         .target(
             name: "Settings",
-            dependencies: ["Platform"],
+            dependencies: ["Platform", "Providers"],
             path: "Sources/Modules/Settings",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files", "Content", "Settings",
+                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files", "Content", "Settings", "Providers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",
@@ -155,7 +155,7 @@ let package = Package(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Server", "Providers", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ]
 )

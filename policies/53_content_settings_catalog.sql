@@ -13,6 +13,7 @@ INSERT INTO permissions (code, name, scope) VALUES
     ('settings:tenant:update', 'Change tenant settings', 'tenant'),
     ('settings:tenant:delete', 'Delete tenant settings', 'tenant'),
     ('settings:integration:read', 'View the state of integrations', 'tenant'),
+    ('settings:secret:manage', 'Store integration secrets (write-only)', 'tenant'),
     ('platform:settings:read', 'View the platform configuration', 'platform'),
     ('platform:settings:update', 'Change runtime platform settings', 'platform')
 ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, scope = EXCLUDED.scope;
@@ -37,7 +38,7 @@ FROM (VALUES
     ('content:item:update', 'content:items', 4), ('content:item:delete', 'content:items', 5), ('content:item:approve', 'content:items', 6),
     ('settings:tenant:read', 'settings:tenant', 1), ('settings:tenant:create', 'settings:tenant', 2),
     ('settings:tenant:update', 'settings:tenant', 3), ('settings:tenant:delete', 'settings:tenant', 4),
-    ('settings:integration:read', 'settings:tenant', 5),
+    ('settings:integration:read', 'settings:tenant', 5), ('settings:secret:manage', 'settings:tenant', 6),
     ('platform:settings:read', 'platform:settings', 1), ('platform:settings:update', 'platform:settings', 2)
 ) AS b(code, parent, sort)
 JOIN permissions p ON p.code = b.code

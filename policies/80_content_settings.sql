@@ -9,3 +9,5 @@ ALTER TABLE platform_settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE platform_settings FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS platform_all ON platform_settings;
 CREATE POLICY platform_all ON platform_settings USING (app.is_platform_scope()) WITH CHECK (app.is_platform_scope());
+
+SELECT app.apply_tenant_policies('tenant_secrets');

@@ -11,6 +11,7 @@ import Webhooks
 import Files
 import Content
 import Settings
+import Providers
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -26,6 +27,7 @@ struct AppDependencies: Sendable {
     /// Task handlers every module contributes, run by the workers of `serve` and `worker`.
     let taskHandlers: TaskHandlerRegistry
     let runtimeSettings: RuntimeSettings
+    let providers: ProviderRegistry
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -33,12 +35,21 @@ struct AppDependencies: Sendable {
             parallelism: config.passwords.argon2Parallelism))
         let cache = RBACCache()
         let events = EventBus(database: database, logger: Logger(label: "platform.events"))
+        let providerConfiguration: ProviderConfiguration
+        do {
+            providerConfiguration = try ProviderConfiguration.fromEnvironment(config.providerEnvironment)
+        } catch let error as ProviderConfiguration.Invalid {
+            throw ConfigurationError(error.description)
+        }
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
             access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
             events: events, http: http,
             taskHandlers: Self.taskHandlers(config: config, database: database),
-            runtimeSettings: RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings")))
+            runtimeSettings: RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings")),
+            providers: ProviderRegistry(
+                configuration: providerConfiguration, client: http,
+                credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config))))
     }
 
     static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
@@ -140,7 +151,9 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
     ContentModule(database: dependencies.database).register(in: registry)
-    SettingsModule(database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config).register(in: registry)
+    SettingsModule(
+        database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config, providers: dependencies.providers
+    ).register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

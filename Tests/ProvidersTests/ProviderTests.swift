@@ -222,6 +222,22 @@ struct ProviderTests {
         }
     }
 
+    @Test("provider configuration from the environment, with clear errors")
+    func configuration() throws {
+        let config = try ProviderConfiguration.fromEnvironment([
+            "OLLAMA_BASE_URL": "http://127.0.0.1:11434", "OPENAI_BASE_URL": "https://api.example.com/", "OPENAI_API_KEY": "sk-1",
+            "MODEL_CATALOG": "openai/gpt-4o-mini=128000:0.15:0.6, ollama/llama3.2:1b=131072::",
+        ])
+        #expect(config.openAI?.baseURL == "https://api.example.com")
+        #expect(config.openAI?.apiKey == "sk-1")
+        #expect(config.catalog.map(\.name) == ["gpt-4o-mini", "llama3.2:1b"])
+        #expect(config.catalog.last?.contextWindow == 131_072)
+        #expect(ProviderRegistry(configuration: config).names == ["ollama", "openai", "local"])
+        #expect(ProviderRegistry(configuration: ProviderConfiguration()).names == ["local"])
+        #expect(throws: ProviderConfiguration.Invalid.self) { try ProviderConfiguration.fromEnvironment(["OPENAI_BASE_URL": "ftp://x"]) }
+        #expect(throws: ProviderConfiguration.Invalid.self) { try ProviderConfiguration.fromEnvironment(["MODEL_CATALOG": "nomodel=1"]) }
+    }
+
     @Test("the local provider answers offline, deterministically, and says it is not a language model")
     func local() async throws {
         let provider = LocalProvider()

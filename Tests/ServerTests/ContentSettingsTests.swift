@@ -6,6 +6,8 @@ import Logging
 import NIOCore
 import Platform
 import PlatformTesting
+import Providers
+import Synchronization
 import Testing
 
 @testable import Server
@@ -201,6 +203,56 @@ struct ContentSettingsTests {
                     #expect(system.jsonBody["log_level"] != nil)
                     #expect(!system.text.contains("test-secret"))
                     #expect(!(try await clientA.get("/api/v1/system/config", headers: platformAdmin).text.contains("test-secret")))
+                }
+            }
+        }
+    }
+
+    @Test("tenant secrets are write-only, sealed at rest, and a tenant's provider key replaces the configured one")
+    func secrets() async throws {
+        let seen = Mutex<[String]>([])
+        let router = Router()
+        router.post("/v1/chat/completions") { request, _ -> Response in
+            seen.withLock { $0.append(request.headers[.authorization] ?? "") }
+            let body = #"{"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/v1/models") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"data":[{"id":"m"}]}"#)))
+        }
+        try await withStubServer(router) { base in
+            try await withTestDatabase("settings_secrets", runPool: false) { database, _ in
+                let dependencies = try await makeDependencies(database, ["OPENAI_BASE_URL": base, "OPENAI_API_KEY": "sk-config"])
+                let fixtures = Fixtures(dependencies)
+                try await buildApplication(dependencies).test(.router) { client in
+                    let mine = try await fixtures.setup("sec")
+                    let other = try await fixtures.setup("nosec")
+                    let root = bearer(try await client.login("sec-root")["access_token"])
+                    let member = bearer(try await client.login("sec-member")["access_token"])
+                    #expect(try await client.put("/api/v1/settings/secrets/openai.api_key", ["value": "sk-tenant-own"], headers: member).status == .forbidden)
+                    let stored = try await client.put("/api/v1/settings/secrets/openai.api_key", ["value": "sk-tenant-own"], headers: root)
+                    #expect(stored.status == .ok)
+                    #expect(!stored.text.contains("sk-tenant-own"))
+                    let listed = try await client.get("/api/v1/settings/secrets", headers: root)
+                    #expect(listed.jsonBody["secrets"]?[0]?["name"] == "openai.api_key")
+                    #expect(!listed.text.contains("sk-tenant-own"))
+                    let raw: [ByteBuffer] = try await database.withPlatformScope { tx in try await tx.all("SELECT sealed FROM tenant_secrets", as: ByteBuffer.self) }
+                    #expect(raw.count == 1)
+                    #expect(!String(buffer: raw[0]).contains("sk-tenant-own"))
+
+                    let request = ChatRequest(model: "m", messages: [ChatMessage(role: .user, content: "hi")])
+                    _ = try await dependencies.providers.provider("openai", tenant: mine.id)?.complete(request)
+                    _ = try await dependencies.providers.provider("openai", tenant: other.id)?.complete(request)
+                    #expect(seen.withLock { $0 } == ["Bearer sk-tenant-own", "Bearer sk-config"])
+
+                    let integrations = try await client.get("/api/v1/settings/integrations", headers: root)
+                    let providers = (integrations.jsonBody["integrations"]?.arrayValues ?? []).filter { $0["kind"] == "model_provider" }
+                    #expect(providers.map { $0["name"]?.stringValue ?? "" } == ["openai", "local"])
+                    #expect(providers.first?["details"]?["tenant_key"] == true)
+                    #expect(!integrations.text.contains("sk-"))
+                    #expect(!integrations.text.contains(base))
+                    #expect(try await client.delete("/api/v1/settings/secrets/openai.api_key", headers: root).status == .noContent)
+                    #expect(try await client.delete("/api/v1/settings/secrets/openai.api_key", headers: root).status == .notFound)
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Platform
+import Providers
 
 /// Tenant settings (typed key/values, general settings, integrations), a member's theme, and
 /// the platform's runtime configuration (`system/config`, `public/config`).
@@ -8,15 +9,18 @@ public struct SettingsModule: Sendable {
     let database: Database
     let runtime: RuntimeSettings
     let config: PlatformConfig
+    let providers: ProviderRegistry
 
-    public init(database: Database, runtime: RuntimeSettings, config: PlatformConfig) {
+    public init(database: Database, runtime: RuntimeSettings, config: PlatformConfig, providers: ProviderRegistry) {
         self.database = database
         self.runtime = runtime
         self.config = config
+        self.providers = providers
     }
 
     public func register(in registry: RouteRegistry) {
-        TenantSettingsController(database: database, config: config).register(in: registry)
+        TenantSettingsController(database: database, config: config, providers: providers).register(in: registry)
+        TenantSecretsController(database: database, sealer: SecretSealer(config: config)).register(in: registry)
         PlatformSettingsController(runtime: runtime, config: config).register(in: registry)
     }
 }
@@ -36,6 +40,7 @@ struct Setting: Codable, Sendable, ResponseEncodable {
 struct TenantSettingsController: Sendable {
     let database: Database
     let config: PlatformConfig
+    let providers: ProviderRegistry
 
     struct CreateSetting: Codable, Sendable {
         var key: String
@@ -315,6 +320,19 @@ struct TenantSettingsController: Sendable {
             return (webhooks, tokens, files)
         }
         var list: [Integration] = []
+        // Model providers: reachable or not (a short health check each), and whether this
+        // tenant uses a key of its own. Addresses and keys are never shown.
+        let stored = try await database.withTenant(context.tenant) { tx in
+            try await tx.all("SELECT name, updated_at FROM tenant_secrets WHERE tenant_id = \(tenantID) AND name LIKE '%.api_key'", as: (String, Date).self)
+        }
+        for name in providers.names {
+            guard let provider = try? await providers.provider(name) else { continue }
+            let health = await provider.health()
+            let own = stored.first { $0.0 == "\(name).api_key" }
+            list.append(Integration(
+                name: name, kind: "model_provider", status: health.healthy ? .connected : .error, configuredAt: own?.1,
+                details: ["built_in": .bool(name == "local"), "tenant_key": .bool(own != nil), "message": .string(String(health.message.prefix(200)))]))
+        }
         let github = config.github
         list.append(Integration(
             name: "github", kind: "oauth", status: github.clientID != nil && github.clientSecret != nil ? .connected : .notConfigured, configuredAt: nil,

@@ -112,6 +112,11 @@ public struct PlatformConfig: Sendable {
     public var tasks: Tasks
     public var webhooks: Webhooks
     public var files: Files
+    /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
+    /// one is derived from `JWT_SECRET`.
+    public var secretsKey: String?
+    /// The model providers' variables (`OLLAMA_*`, `OPENAI_*`, `MODEL_*`), read by the Providers library.
+    public var providerEnvironment: [String: String] = [:]
     public var jwt: JWT
     public var rateLimit: RateLimit
     public var passwords: Passwords
@@ -136,7 +141,11 @@ public struct PlatformConfig: Sendable {
                 throw ConfigurationError("PLATFORM_CONFIG_FILE: cannot read \(path) as a JSON configuration file (\(error))")
             }
         }
-        return try PlatformConfig(reader: ConfigReader(providers: providers))
+        var config = try PlatformConfig(reader: ConfigReader(providers: providers))
+        config.providerEnvironment = environment.filter { key, _ in
+            key.hasPrefix("OLLAMA_") || key.hasPrefix("OPENAI_") || key.hasPrefix("MODEL_")
+        }
+        return config
     }
 
     public init(reader: ConfigReader) throws {
@@ -175,6 +184,10 @@ public struct PlatformConfig: Sendable {
         files = Files(
             maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
             tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
+        secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
+        if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
+            throw ConfigurationError("SECRETS_KEY must be 32 bytes in base64 (e.g. openssl rand -base64 32)")
+        }
         let secret = values.string("jwt.secret", env: "JWT_SECRET", secret: true)
         if let secret, secret.utf8.count < 32 {
             throw ConfigurationError("JWT_SECRET must be at least 32 bytes long (got \(secret.utf8.count))")
