@@ -245,11 +245,13 @@ struct WebhookTests {
                 // The first instance is gone before the retry is due; a new one takes over.
                 let second = try await makeDependencies(Database(url: handle.runtime, maxConnections: 4, logger: Logger(label: "tests.second")), environment)
                 try await buildApplication(second).test(.router) { client in
-                    #expect(try await eventually { receiver.deliveries.count == 2 })
+                    let delivered = try await eventually { receiver.deliveries.count == 2 }
+                    #expect(delivered)
                     // The receiver answered; the outcome is recorded right after.
-                    #expect(try await eventually {
+                    let recorded = try await eventually {
                         try await client.get("/api/v1/webhooks/\(hook)/deliveries", headers: bearer(.string(token))).jsonBody["items"]?[0]?["status"] == "succeeded"
-                    })
+                    }
+                    #expect(recorded)
                 }
                 #expect(Set(receiver.deliveries.map { $0.headers["webhook-id"] ?? "" }).count == 1)
             }
