@@ -9,9 +9,12 @@ public struct OllamaProvider: ModelProvider {
     public let name: String
     let http: ProviderHTTP
     let usage: (any UsageRecorder)?
+    /// The tenant the calls are made for, as usage records name it.
+    let tenant: UUID?
 
-    public init(name: String = "ollama", settings: ProviderSettings, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil) {
+    public init(name: String = "ollama", settings: ProviderSettings, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil, tenant: UUID? = nil) {
         self.name = name
+        self.tenant = tenant
         self.http = ProviderHTTP(settings: settings, client: client, headers: settings.apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [])
         self.usage = usage
     }
@@ -70,7 +73,7 @@ public struct OllamaProvider: ModelProvider {
         let response = try await http.send(.POST, "/api/chat", json: try Self.encode(body(request, stream: false)))
         let chunk = try Self.chunk(try Self.decode(try await http.json(response)))
         let duration = ContinuousClock.now - started
-        await usage?.record(provider: name, model: request.model, usage: chunk.usage, duration: duration, tenant: nil)
+        await usage?.record(provider: name, model: request.model, usage: chunk.usage, duration: duration, tenant: tenant)
         return ChatResponse(
             provider: name, model: request.model, content: chunk.content, toolCalls: chunk.toolCalls, finishReason: chunk.finishReason,
             usage: chunk.usage, duration: duration, isLanguageModel: true)
@@ -91,7 +94,7 @@ public struct OllamaProvider: ModelProvider {
                             continuation.yield(chunk)
                             if chunk.finishReason != nil {
                                 finished = true
-                                await usage?.record(provider: name, model: request.model, usage: chunk.usage, duration: ContinuousClock.now - started, tenant: nil)
+                                await usage?.record(provider: name, model: request.model, usage: chunk.usage, duration: ContinuousClock.now - started, tenant: tenant)
                             }
                         }
                     }

@@ -9,9 +9,12 @@ public struct OpenAICompatibleProvider: ModelProvider {
     public let name: String
     let http: ProviderHTTP
     let usage: (any UsageRecorder)?
+    /// The tenant the calls are made for, as usage records name it.
+    let tenant: UUID?
 
-    public init(name: String = "openai", settings: ProviderSettings, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil) {
+    public init(name: String = "openai", settings: ProviderSettings, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil, tenant: UUID? = nil) {
         self.name = name
+        self.tenant = tenant
         self.http = ProviderHTTP(settings: settings, client: client, headers: settings.apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [])
         self.usage = usage
     }
@@ -67,7 +70,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         }
         let duration = ContinuousClock.now - started
         let tokens = Self.usage(object["usage"])
-        await usage?.record(provider: name, model: request.model, usage: tokens, duration: duration, tenant: nil)
+        await usage?.record(provider: name, model: request.model, usage: tokens, duration: duration, tenant: tenant)
         return ChatResponse(
             provider: name, model: object["model"]?.stringValue ?? request.model, content: choice["message"]?["content"]?.stringValue ?? "",
             toolCalls: calls, finishReason: choice["finish_reason"]?.stringValue, usage: tokens, duration: duration, isLanguageModel: true)
@@ -143,7 +146,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
                         return ToolCall(id: call.id.isEmpty ? "call_\(index)" : call.id, name: call.name, arguments: Self.arguments(call.arguments))
                     }
                     continuation.yield(ChatChunk(content: "", toolCalls: toolCalls, finishReason: finish ?? "stop", usage: tokens))
-                    await usage?.record(provider: name, model: request.model, usage: tokens, duration: ContinuousClock.now - started, tenant: nil)
+                    await usage?.record(provider: name, model: request.model, usage: tokens, duration: ContinuousClock.now - started, tenant: tenant)
                 }
                 continuation.finish()
             } catch {

@@ -98,11 +98,11 @@ public struct ProviderRegistry: Sendable {
         case "ollama":
             guard var settings = configuration.ollama else { return nil }
             settings.apiKey = try await key(settings.apiKey)
-            return OllamaProvider(settings: settings, client: client, usage: usage)
+            return OllamaProvider(settings: settings, client: client, usage: usage, tenant: tenant)
         case "openai":
             guard var settings = configuration.openAI else { return nil }
             settings.apiKey = try await key(settings.apiKey)
-            return OpenAICompatibleProvider(settings: settings, client: client, usage: usage)
+            return OpenAICompatibleProvider(settings: settings, client: client, usage: usage, tenant: tenant)
         case "local":
             return LocalProvider()
         default:

@@ -123,9 +123,9 @@ func openAIStub(_ calls: Calls) -> Router<BasicRequestContext> {
 }
 
 final class UsageLog: UsageRecorder {
-    let entries = Mutex<[(String, String, TokenUsage?)]>([])
+    let entries = Mutex<[(String, String, TokenUsage?, UUID?)]>([])
     func record(provider: String, model: String, usage: TokenUsage?, duration: Duration, tenant: UUID?) async {
-        entries.withLock { $0.append((provider, model, usage)) }
+        entries.withLock { $0.append((provider, model, usage, tenant)) }
     }
 }
 
@@ -144,7 +144,9 @@ struct ProviderTests {
         let calls = Calls()
         try await withStubServer(ollamaStub(calls)) { base in
             let usage = UsageLog()
-            let provider = OllamaProvider(settings: ProviderSettings(baseURL: base + "/", firstByteTimeout: .seconds(1), retryBase: .milliseconds(50)), usage: usage)
+            let tenant = UUID()
+            let provider = OllamaProvider(
+                settings: ProviderSettings(baseURL: base + "/", firstByteTimeout: .seconds(1), retryBase: .milliseconds(50)), usage: usage, tenant: tenant)
             let answer = try await provider.complete(ChatRequest(model: "llama3.2:1b", messages: hello, temperature: 0.2, maxTokens: 50))
             #expect(answer.content == "Bonjour, 世界!")
             #expect(answer.usage == TokenUsage(promptTokens: 12, completionTokens: 5))
@@ -164,6 +166,8 @@ struct ProviderTests {
             try await provider.pull(model: "qwen2.5:7b")
             #expect(await provider.health().healthy)
             #expect(usage.entries.withLock { $0.count } == 3)
+            #expect(usage.entries.withLock { $0.allSatisfy { $0.0 == "ollama" && $0.3 == tenant } })
+            #expect(usage.entries.withLock { $0.first?.2 } == TokenUsage(promptTokens: 12, completionTokens: 5))
         }
     }
 
