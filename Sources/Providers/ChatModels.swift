@@ -160,3 +160,16 @@ public protocol ModelProvider: Sendable {
     func models() async throws -> [ModelInfo]
     func health() async -> ProviderHealth
 }
+
+extension ModelProvider {
+    /// Healthy when the provider lists its models; the latency is that call's.
+    public func healthFromModelList() async -> ProviderHealth {
+        let started = ContinuousClock.now
+        do {
+            let count = try await models().count
+            return ProviderHealth(provider: name, healthy: true, latency: ContinuousClock.now - started, message: "\(count) model(s) available")
+        } catch {
+            return ProviderHealth(provider: name, healthy: false, latency: nil, message: String(describing: error))
+        }
+    }
+}

@@ -157,12 +157,6 @@ public struct OllamaProvider: ModelProvider {
     }
 
     public func health() async -> ProviderHealth {
-        let started = ContinuousClock.now
-        do {
-            let count = try await models().count
-            return ProviderHealth(provider: name, healthy: true, latency: ContinuousClock.now - started, message: "\(count) model(s) available")
-        } catch {
-            return ProviderHealth(provider: name, healthy: false, latency: nil, message: String(describing: error))
-        }
+        await healthFromModelList()
     }
 }

@@ -310,8 +310,8 @@ struct TaskController: Sendable {
                     task_name = coalesce(\(body.taskName), t.task_name),
                     priority = coalesce(\(body.priority), t.priority),
                     queue = coalesce(\(body.queue), t.queue),
-                    task_input = coalesce(\(try Self.json(body.taskInput))::jsonb, t.task_input),
-                    task_metadata = coalesce(\(try Self.json(body.taskMetadata))::jsonb, t.task_metadata),
+                    task_input = coalesce(\(try TaskStore.json(body.taskInput))::jsonb, t.task_input),
+                    task_metadata = coalesce(\(try TaskStore.json(body.taskMetadata))::jsonb, t.task_metadata),
                     scheduled_at = coalesce(\(body.scheduledAt), t.scheduled_at),
                     max_attempts = coalesce(\(body.maxAttempts), t.max_attempts),
                     visibility = coalesce(\(body.visibility?.rawValue)::visibility, t.visibility),
@@ -325,11 +325,6 @@ struct TaskController: Sendable {
             try await TaskStore.publish(task, "updated", in: tx)
             return task
         }
-    }
-
-    static func json(_ value: JSONValue?) throws -> String? {
-        guard let value else { return nil }
-        return String(decoding: try PlatformJSON.makeEncoder().encode(value), as: UTF8.self)
     }
 
     func patch(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
