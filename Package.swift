@@ -82,6 +82,13 @@ let package = Package(
             path: "Sources/Providers",
             swiftSettings: swiftSettings
         ),
+        // Media analysis pipelines on ffmpeg/ffprobe (VideoAnnotator-compatible outputs); no HTTP.
+        .target(
+            name: "MediaToolkit",
+            dependencies: ["Platform"],
+            path: "Sources/MediaToolkit",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Webhooks",
             dependencies: ["Platform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -151,6 +158,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaToolkitTests", dependencies: ["MediaToolkit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(

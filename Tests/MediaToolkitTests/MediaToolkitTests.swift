@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import MediaToolkit
+
+/// Media the tests make with ffmpeg, in a temporary folder.
+struct MediaFixtures {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("media-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func make(_ name: String, _ arguments: [String]) async throws -> String {
+        let path = "\(directory)/\(name)"
+        let result = try await Subprocess.run("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"] + arguments + [path], timeout: .seconds(120))
+        #expect(result.status == 0, "ffmpeg: \(String(decoding: result.stderr, as: UTF8.self))")
+        return path
+    }
+
+    /// Three shots with hard cuts at 2 s and 4 s (25 fps): a moving test pattern, a static
+    /// colour, another pattern; plus a stereo tone.
+    func threeShots() async throws -> String {
+        try await make("shots.mp4", [
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
+            "-f", "lavfi", "-i", "color=c=navy:size=320x240:rate=25:duration=2",
+            "-f", "lavfi", "-i", "smptebars=size=320x240:rate=25:duration=2",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=6",
+            "-filter_complex", "[0:v][1:v][2:v]concat=n=3:v=1:a=0[v];[3:a]aformat=channel_layouts=stereo[a]",
+            "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac",
+        ])
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+@Suite("Media toolkit: metadata and scenes on generated media")
+struct MediaToolkitTests {
+    @Test("metadata: duration, container, streams, frame rate, audio")
+    func metadata() async throws {
+        let media = try MediaFixtures()
+        defer { media.remove() }
+        let path = try await media.threeShots()
+        let metadata = try await MetadataProbe.probe(path)
+        #expect(abs(metadata.duration - 6) < 0.1)
+        #expect(metadata.container.contains("mp4"))
+        #expect(metadata.video?.codec == "h264")
+        #expect(metadata.video?.width == 320)
+        #expect(metadata.video?.height == 240)
+        #expect(abs((metadata.video?.frameRate ?? 0) - 25) < 0.01)
+        #expect(metadata.audio?.channels == 2)
+        #expect(metadata.audio?.sampleRate == 44100)
+        #expect(metadata.size > 0)
+    }
+
+    @Test("zero-byte, truncated, corrupt and non-video files give clear errors, not crashes or hangs")
+    func badInputs() async throws {
+        let media = try MediaFixtures()
+        defer { media.remove() }
+        let empty = "\(media.directory)/empty.mp4"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        await #expect(throws: MediaError.unreadable("\(empty) is empty")) { try await MetadataProbe.probe(empty) }
+        await #expect(throws: MediaError.self) { try await MetadataProbe.probe("\(media.directory)/missing.mp4") }
+        let text = "\(media.directory)/notes.mp4"
+        try Data("This is a text file, not a video.\n".utf8).write(to: URL(fileURLWithPath: text))
+        await #expect { try await MetadataProbe.probe(text) } throws: { error in
+            if case MediaError.notAVideo = error { return true }
+            return false
+        }
+        let whole = try await media.threeShots()
+        let truncated = "\(media.directory)/truncated.mp4"
+        try Data(try Data(contentsOf: URL(fileURLWithPath: whole)).prefix(300)).write(to: URL(fileURLWithPath: truncated))
+        await #expect { try await MetadataProbe.probe(truncated) } throws: { error in
+            if case MediaError.notAVideo = error { return true }
+            return false
+        }
+        var garbage = try Data(contentsOf: URL(fileURLWithPath: whole))
+        for index in stride(from: 64, to: garbage.count, by: 7) { garbage[index] = 0xFF }
+        let corrupt = "\(media.directory)/corrupt.mp4"
+        try garbage.write(to: URL(fileURLWithPath: corrupt))
+        await #expect(throws: MediaError.self) { try await SceneDetector().detect(corrupt) }
+        let image = try await media.make("still.png", ["-f", "lavfi", "-i", "color=c=red:size=64x64", "-frames:v", "1"])
+        await #expect(throws: MediaError.notAVideo("the file has no video stream")) { try await MetadataProbe.probe(image) }
+    }
+
+    @Test("scenes: cuts within one frame of the truth, none inside a static or moving shot, keyframes, progress")
+    func scenes() async throws {
+        let media = try MediaFixtures()
+        defer { media.remove() }
+        let path = try await media.threeShots()
+        let reported = Mutex<[Double]>([])
+        let scenes = try await SceneDetector().detect(path, outputDirectory: media.directory + "/keyframes") { fraction in
+            reported.withLock { $0.append(fraction) }
+        }
+        #expect(scenes.count == 3)
+        let frame = 1.0 / 25
+        #expect(abs(scenes[1].startTime - 2) <= frame, "cut at \(scenes[1].startTime)")
+        #expect(abs(scenes[2].startTime - 4) <= frame, "cut at \(scenes[2].startTime)")
+        #expect(scenes[1].startFrame == 50)
+        #expect(scenes[2].startFrame == 100)
+        #expect(scenes.allSatisfy { $0.keyframe.map { FileManager.default.fileExists(atPath: $0) } ?? false })
+        #expect(reported.withLock { $0.last } == 1)
+        // A minimum scene length longer than the 2 s shots leaves no cut that keeps both sides long enough.
+        #expect(try await SceneDetector(config: .init(minSceneLength: 2.5, keyframes: false)).detect(path).count == 1)
+        #expect(try await SceneDetector(config: .init(minSceneLength: 1.5, keyframes: false)).detect(path).count == 3)
+    }
+
+    @Test("pipeline config is checked field by field against its schema")
+    func configValidation() {
+        let problems = SceneDetector.descriptor.problems(["threshold": 500, "keyframes": "yes", "colour": true])
+        #expect(problems.keys.sorted() == ["colour", "keyframes", "threshold"])
+        #expect(SceneDetector.descriptor.problems(["threshold": 27.5, "min_scene_length": 2]).isEmpty)
+    }
+
+    @Test("a tool past its time limit is killed")
+    func timeout() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: MediaError.self) {
+            try await Subprocess.run("ffmpeg", ["-hide_banner", "-f", "lavfi", "-i", "testsrc=duration=600", "-f", "null", "-"], timeout: .milliseconds(500))
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
