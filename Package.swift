@@ -82,10 +82,23 @@ let package = Package(
             path: "Sources/Providers",
             swiftSettings: swiftSettings
         ),
+        // OpenCV (C++) for the face and person pipelines, through a small C shim; pkg-config opencv4.
+        .systemLibrary(
+            name: "COpenCV",
+            path: "Sources/COpenCV",
+            pkgConfig: "opencv4",
+            providers: [.apt(["libopencv-dev"])]
+        ),
+        .target(
+            name: "CVisionShim",
+            dependencies: ["COpenCV"],
+            path: "Sources/CVisionShim",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])]
+        ),
         // Media analysis pipelines on ffmpeg/ffprobe (VideoAnnotator-compatible outputs); no HTTP.
         .target(
             name: "MediaToolkit",
-            dependencies: ["Platform"],
+            dependencies: ["Platform", "CVisionShim"],
             path: "Sources/MediaToolkit",
             swiftSettings: swiftSettings
         ),
@@ -158,7 +171,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaToolkitTests", dependencies: ["MediaToolkit"], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaToolkitTests", dependencies: ["MediaToolkit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(

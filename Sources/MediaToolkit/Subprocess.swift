@@ -29,9 +29,11 @@ public enum Subprocess {
         let stderr = Mutex(Data())
         /// Called with each new piece of standard output (progress parsing).
         let onOutput: (@Sendable (Data) -> Void)?
+        let keepOutput: Bool
 
-        init(onOutput: (@Sendable (Data) -> Void)?) {
+        init(onOutput: (@Sendable (Data) -> Void)?, keepOutput: Bool) {
             self.onOutput = onOutput
+            self.keepOutput = keepOutput
         }
     }
 
@@ -46,7 +48,7 @@ public enum Subprocess {
     }
 
     public static func run(
-        _ tool: String, _ arguments: [String], timeout: Duration, onOutput: (@Sendable (Data) -> Void)? = nil
+        _ tool: String, _ arguments: [String], timeout: Duration, keepOutput: Bool = true, onOutput: (@Sendable (Data) -> Void)? = nil
     ) async throws -> Output {
         guard let executable = locate(tool) else { throw MediaError.toolMissing("\(tool) is not installed (scripts/setup installs it)") }
         let process = Process()
@@ -57,11 +59,11 @@ public enum Subprocess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let collected = Collected(onOutput: onOutput)
+        let collected = Collected(onOutput: onOutput, keepOutput: keepOutput)
         out.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             guard !data.isEmpty else { return }
-            collected.stdout.withLock { $0.append(data) }
+            if collected.keepOutput { collected.stdout.withLock { $0.append(data) } }
             collected.onOutput?(data)
         }
         err.fileHandleForReading.readabilityHandler = { handle in
@@ -111,7 +113,7 @@ public enum Subprocess {
         let restOut = out.fileHandleForReading.readDataToEndOfFile()
         let restErr = err.fileHandleForReading.readDataToEndOfFile()
         if !restOut.isEmpty {
-            collected.stdout.withLock { $0.append(restOut) }
+            if keepOutput { collected.stdout.withLock { $0.append(restOut) } }
             collected.onOutput?(restOut)
         }
         collected.stderr.withLock { $0.append(restErr) }

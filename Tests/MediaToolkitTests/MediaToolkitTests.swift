@@ -203,3 +203,50 @@ func wordErrorRate(_ reference: [String], _ hypothesis: [String]) -> Double {
     }
     return reference.isEmpty ? 0 : Double(previous[hypothesis.count]) / Double(reference.count)
 }
+
+func fixturePath(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+}
+
+/// How many annotations pycocotools loads from a COCO file.
+func pycocotoolsCount(_ file: String) throws -> Int {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = root.appendingPathComponent(".build/python-tools/bin/python")
+    process.arguments = ["-c", "import sys; from pycocotools.coco import COCO; c = COCO(sys.argv[1]); print(len(c.getAnnIds()), len(c.getImgIds()))", file]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return Int(text.split(separator: "\n").last?.split(separator: " ").first ?? "") ?? -1
+}
+
+@Suite("Media toolkit: faces")
+struct FaceTests {
+    @Test("a clear frontal face in a clip is found on the sampled frames; a clip without one finds none; COCO loads with pycocotools")
+    func faces() async throws {
+        let media = try MediaFixtures()
+        defer { media.remove() }
+        let clip = try await media.make("face.mp4", [
+            "-loop", "1", "-i", fixturePath("astronaut.jpg"), "-t", "2", "-r", "10", "-vf", "scale=300:300", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+        ])
+        let result = try await FaceDetector().detect(clip, outputDirectory: media.directory + "/faces")
+        let frames = Set(result.detections.map(\.frameNumber))
+        #expect(frames.count >= 8, "faces on \(frames.count) of 10 sampled frames")
+        let file = try #require(result.file)
+        #expect(file.hasSuffix("face_detections.json"))
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+        let annotation = (document?["annotations"] as? [[String: Any]])?.first
+        #expect(annotation?["category_id"] as? Int == 100)
+        #expect((annotation?["image_id"] as? String)?.hasPrefix("face_frame_") == true)
+        #expect((annotation?["bbox"] as? [Double])?.count == 4)
+        #expect(annotation?["backend"] as? String == "opencv")
+        #expect(try pycocotoolsCount(file) == result.detections.count)
+
+        let empty = try await media.make("noface.mp4", ["-f", "lavfi", "-i", "testsrc=size=300x300:rate=10:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        let none = try await FaceDetector().detect(empty, outputDirectory: media.directory + "/none")
+        #expect(none.detections.isEmpty)
+        #expect(none.file == nil)
+    }
+}
