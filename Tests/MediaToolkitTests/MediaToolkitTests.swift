@@ -250,3 +250,40 @@ struct FaceTests {
         #expect(none.file == nil)
     }
 }
+
+@Suite("Media toolkit: people")
+struct PersonTests {
+    @Test("the IoU tracker keeps ids across frames, never gives two boxes one id, and starts new tracks")
+    func tracker() {
+        var tracker = IoUTracker(minimumIoU: 0.3, maximumGap: 2)
+        #expect(tracker.assign([[10, 10, 50, 100], [200, 10, 50, 100]], frame: 0) == [1, 2])
+        #expect(tracker.assign([[205, 12, 50, 100], [12, 11, 50, 100]], frame: 1) == [2, 1])
+        // Two boxes over one old track: the better overlap keeps it.
+        #expect(tracker.assign([[14, 12, 50, 100], [30, 30, 50, 100]], frame: 2) == [1, 3])
+        // Seen too long ago: a new track.
+        #expect(tracker.assign([[205, 12, 50, 100]], frame: 6) == [4])
+        #expect(IoUTracker.iou([0, 0, 10, 10], [5, 0, 10, 10]) == 50.0 / 150.0)
+    }
+
+    @Test("the person pipeline runs end to end; any output is VideoAnnotator-shaped COCO that pycocotools loads")
+    func pipeline() async throws {
+        let media = try MediaFixtures()
+        defer { media.remove() }
+        let clip = try await media.make("scene.mp4", [
+            "-loop", "1", "-i", fixturePath("astronaut.jpg"), "-t", "1", "-r", "10", "-vf", "scale=320:320", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+        ])
+        let result = try await PersonTracker().track(clip, outputDirectory: media.directory + "/people")
+        if let file = result.file {
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+            for annotation in (document?["annotations"] as? [[String: Any]]) ?? [] {
+                #expect((annotation["keypoints"] as? [Int])?.count == 51)
+                #expect(annotation["num_keypoints"] as? Int == 0)
+                #expect((annotation["person_id"] as? String)?.hasPrefix("person_scene_") == true)
+                #expect(((annotation["score"] as? Double) ?? -1) >= 0 && ((annotation["score"] as? Double) ?? 2) <= 1)
+            }
+            #expect(try pycocotoolsCount(file) == result.detections.count)
+        } else {
+            #expect(result.detections.isEmpty)
+        }
+    }
+}
