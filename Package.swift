@@ -145,6 +145,13 @@ let package = Package(
             path: "benchmarks/BareHandler",
             swiftSettings: swiftSettings
         ),
+        // The media toolkit benchmark (benchmarks/media.sh); not part of the product.
+        .executableTarget(
+            name: "MediaBench",
+            dependencies: ["MediaToolkit"],
+            path: "benchmarks/MediaBench",
+            swiftSettings: swiftSettings
+        ),
         // The task-engine benchmark (benchmarks/tasks.sh); not part of the product.
         .executableTarget(
             name: "TaskBench",

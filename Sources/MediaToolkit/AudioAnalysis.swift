@@ -79,16 +79,17 @@ public struct AudioAnalyzer: Sendable {
         let speech = Self.complement(silences, duration: duration)
         var report = Report(
             duration: duration, loudness: Self.loudness(log), silences: silences, speech: speech, transcript: [],
-            engines: ["loudness": "ffmpeg ebur128 (EBU R128)", "speech_activity": "ffmpeg silencedetect (energy threshold, not a speech model; one speaker label)"],
+            engines: ["loudness": "ffmpeg ebur128 (EBU R128)", "speech_activity": "ffmpeg silencedetect (energy threshold, not a speech model; one speaker label SPEAKER_00)"],
             files: [:])
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let rttm = "\(outputDirectory)/\(name).rttm"
-        try Self.rttm(speech, uri: name).write(toFile: rttm, atomically: true, encoding: .utf8)
+        // VideoAnnotator's names; its RTTM file id is literally `video`.
+        let rttm = "\(outputDirectory)/\(name)_speaker_diarization.rttm"
+        try Self.rttm(speech, uri: "video").write(toFile: rttm, atomically: true, encoding: .utf8)
         report.files["rttm"] = rttm
         if config.transcribe {
             report.transcript = try await transcribe(path, directory: outputDirectory, timeout: timeout)
-            let vtt = "\(outputDirectory)/\(name).vtt"
+            let vtt = "\(outputDirectory)/\(name)_speech_recognition.vtt"
             try Self.webVTT(report.transcript).write(toFile: vtt, atomically: true, encoding: .utf8)
             report.files["webvtt"] = vtt
             report.engines["transcription"] = "pocketsphinx (Debian pocketsphinx-en-us model)"
@@ -181,7 +182,8 @@ public struct AudioAnalyzer: Sendable {
     /// NIST RTTM: `SPEAKER <uri> 1 <onset> <duration> <NA> <NA> <speaker> <NA> <NA>`.
     static func rttm(_ speech: [Segment], uri: String) -> String {
         let name = uri.replacingOccurrences(of: " ", with: "_")
-        return speech.map { String(format: "SPEAKER %@ 1 %.3f %.3f <NA> <NA> speaker_0 <NA> <NA>\n", name, $0.start, $0.end - $0.start) }.joined()
+        return speech.filter { $0.end - $0.start >= 0.0005 }
+            .map { String(format: "SPEAKER %@ 1 %.3f %.3f <NA> <NA> SPEAKER_00 <NA> <NA>\n", name, $0.start, $0.end - $0.start) }.joined()
     }
 
     static func timestamp(_ seconds: Double) -> String {
@@ -189,7 +191,10 @@ public struct AudioAnalyzer: Sendable {
         return String(format: "%02d:%02d:%02d.%03d", milliseconds / 3_600_000, milliseconds / 60_000 % 60, milliseconds / 1000 % 60, milliseconds % 1000)
     }
 
+    /// VideoAnnotator's WebVTT: cues numbered from 1, no speaker tags.
     static func webVTT(_ cues: [Cue]) -> String {
-        "WEBVTT\n\n" + cues.map { "\(timestamp($0.start)) --> \(timestamp(max($0.end, $0.start + 0.001)))\n\($0.text)\n\n" }.joined()
+        "WEBVTT\n\n" + cues.enumerated().map { index, cue in
+            "\(index + 1)\n\(timestamp(cue.start)) --> \(timestamp(max(cue.end, cue.start + 0.001)))\n\(cue.text)\n\n"
+        }.joined()
     }
 }

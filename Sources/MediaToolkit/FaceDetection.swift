@@ -15,7 +15,9 @@ enum FrameSampler {
         }
         let frameSize = width * height
         let expected = max(1, Int((metadata.duration * rate).rounded(.up)))
-        let state = Mutex((buffer: Data(), index: 0))
+        // Bytes of the frame being assembled; whole frames are handed on and dropped at once,
+        // so at most one frame (plus a pipe read) is ever held.
+        let state = Mutex((buffer: [UInt8](), index: 0))
         let output = try await Subprocess.run(
             "ffmpeg",
             ["-hide_banner", "-nostats", "-nostdin", "-loglevel", "error", "-i", path, "-an", "-sn",
@@ -23,14 +25,17 @@ enum FrameSampler {
             timeout: timeout, keepOutput: false
         ) { data in
             state.withLock { current in
-                current.buffer.append(data)
-                while current.buffer.count >= frameSize {
-                    let frame = current.buffer.prefix(frameSize)
-                    frame.withUnsafeBytes { body(current.index, $0) }
-                    current.buffer.removeFirst(frameSize)
+                current.buffer.append(contentsOf: data)
+                var start = 0
+                while current.buffer.count - start >= frameSize {
+                    current.buffer.withUnsafeBytes { bytes in
+                        body(current.index, UnsafeRawBufferPointer(rebasing: bytes[start..<(start + frameSize)]))
+                    }
+                    start += frameSize
                     current.index += 1
                     progress?(min(Double(current.index) / Double(expected), 1))
                 }
+                if start > 0 { current.buffer.removeFirst(start) }
             }
         }
         guard output.status == 0 else { throw MediaError.notAVideo("ffmpeg could not decode the video: \(Subprocess.tail(output.stderr))") }

@@ -112,8 +112,55 @@ public struct SceneDetector: Sendable {
                 if result.status == 0 { scenes[index].keyframe = file }
             }
         }
+        if let directory = outputDirectory {
+            try writeCOCO(scenes, path: path, metadata: metadata, directory: directory)
+        }
         progress?(1)
         return scenes
+    }
+
+    /// VideoAnnotator's `<stem>_scene_detection.json`: one full-frame annotation per scene,
+    /// its image keyed by the middle frame (zero-padded). No scene classifier runs here, so
+    /// `scene_type` is "unknown", `all_scores` empty and `score` 1.0, as VideoAnnotator writes
+    /// without CLIP.
+    func writeCOCO(_ scenes: [Scene], path: String, metadata: MediaMetadata, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let fps = metadata.video?.frameRate ?? 25
+        let width = metadata.video?.width ?? 0
+        let height = metadata.video?.height ?? 0
+        var images: [JSONValue] = []
+        var annotations: [JSONValue] = []
+        for (index, scene) in scenes.enumerated() {
+            let middle = (scene.startTime + scene.endTime) / 2
+            let imageID = String(format: "%@_frame_%06d", stem, Int(middle * fps))
+            let frameStart = Int(scene.startTime * fps)
+            images.append([
+                "id": .string(imageID), "width": .int(Int64(width)), "height": .int(Int64(height)),
+                "file_name": .string(String(format: "frame_%06d.jpg", frameStart)), "video_id": .string(stem),
+                "frame_number": .int(Int64(frameStart)), "timestamp": .double(middle),
+            ])
+            annotations.append([
+                "id": .int(Int64(index + 1)), "image_id": .string(imageID), "category_id": 1,
+                "bbox": [0, 0, .int(Int64(width)), .int(Int64(height))], "area": .int(Int64(width * height)), "iscrowd": 0, "score": 1.0,
+                "video_id": .string(stem), "timestamp": .double(middle), "start_time": .double(scene.startTime), "end_time": .double(scene.endTime),
+                "duration": .double(scene.duration), "scene_type": "unknown", "frame_start": .int(Int64(frameStart)),
+                "frame_end": .int(Int64(scene.endTime * fps)), "all_scores": [:],
+                "keyframe": scene.keyframe.map { .string(URL(fileURLWithPath: $0).lastPathComponent) } ?? .null,
+            ])
+        }
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+        let document: JSONValue = [
+            "info": [
+                "description": "VideoAnnotator COCO Export", "version": "platform-media-toolkit", "year": .int(Int64(year)),
+                "contributor": "VideoAnnotator", "date_created": .string(ISO8601DateFormatter().string(from: Date())),
+            ],
+            "licenses": [], "images": .array(images), "annotations": .array(annotations),
+            "categories": [["id": 1, "name": "scene", "supercategory": "video_segment", "description": "Video scene segment with temporal bounds"]],
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(document).write(to: URL(fileURLWithPath: "\(directory)/\(stem)_scene_detection.json"))
     }
 }
 

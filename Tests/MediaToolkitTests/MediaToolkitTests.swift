@@ -102,6 +102,13 @@ struct MediaToolkitTests {
         #expect(scenes[2].startFrame == 100)
         #expect(scenes.allSatisfy { $0.keyframe.map { FileManager.default.fileExists(atPath: $0) } ?? false })
         #expect(reported.withLock { $0.last } == 1)
+        let coco = "\(media.directory)/keyframes/shots_scene_detection.json"
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: coco))) as? [String: Any]
+        let annotations = (document?["annotations"] as? [[String: Any]]) ?? []
+        #expect(annotations.count == 3)
+        #expect(annotations.first?["image_id"] as? String == "shots_frame_000025")
+        #expect(annotations.map { $0["start_time"] as? Double ?? -1 } == scenes.map(\.startTime))
+        #expect(try pycocotoolsCount(coco) == 3)
         // A minimum scene length longer than the 2 s shots leaves no cut that keeps both sides long enough.
         #expect(try await SceneDetector(config: .init(minSceneLength: 2.5, keyframes: false)).detect(path).count == 1)
         #expect(try await SceneDetector(config: .init(minSceneLength: 1.5, keyframes: false)).detect(path).count == 3)
@@ -167,7 +174,10 @@ struct AudioTests {
         #expect(abs(segment.start - 1.0) <= 0.3, "speech starts at \(segment.start)")
         #expect(segment.end <= 1.0 + speechLength + 0.3 && segment.end >= 1.0 + speechLength - 0.6, "speech ends at \(segment.end) of \(1.0 + speechLength)")
         let rttm = try String(contentsOfFile: try #require(report.files["rttm"]), encoding: .utf8)
-        #expect(rttm.hasPrefix("SPEAKER talk 1 "))
+        #expect(rttm.hasPrefix("SPEAKER video 1 "))
+        #expect(rttm.contains(" <NA> <NA> SPEAKER_00 <NA> <NA>"))
+        #expect(report.files["rttm"]?.hasSuffix("talk_speaker_diarization.rttm") == true)
+        #expect(report.files["webvtt"]?.hasSuffix("talk_speech_recognition.vtt") == true)
         #expect(rttm.split(separator: "\n").count == 1)
         let cues = try await parseWithWebVTTPy(try #require(report.files["webvtt"]))
         #expect(!cues.isEmpty)
@@ -285,5 +295,20 @@ struct PersonTests {
         } else {
             #expect(result.detections.isEmpty)
         }
+    }
+}
+
+@Suite("Media toolkit: cancellation")
+struct CancellationTests {
+    @Test("cancelling a pipeline stops its tool promptly")
+    func cancel() async throws {
+        let started = ContinuousClock.now
+        let work = Task {
+            try await Subprocess.run("ffmpeg", ["-hide_banner", "-f", "lavfi", "-i", "testsrc=duration=600", "-f", "null", "-"], timeout: .seconds(600))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        work.cancel()
+        await #expect(throws: CancellationError.self) { try await work.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
