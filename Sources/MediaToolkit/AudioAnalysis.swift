@@ -64,14 +64,24 @@ public struct AudioAnalyzer: Sendable {
         self.config = config
     }
 
-    public func analyze(_ path: String, outputDirectory: String, timeout: Duration = .seconds(3600)) async throws -> Report {
+    public func analyze(
+        _ path: String, outputDirectory: String, timeout: Duration = .seconds(3600), progress: (@Sendable (Double) -> Void)? = nil
+    ) async throws -> Report {
         let metadata = try await MetadataProbe.probe(path, requireVideo: false)
         guard metadata.audio != nil else { throw MediaError.notAVideo("the file has no audio stream") }
+        let total = metadata.duration
+        // The analysis pass is most of the work: it reports up to 90 %, transcription the rest.
         let output = try await Subprocess.run(
             "ffmpeg",
             ["-hide_banner", "-nostats", "-nostdin", "-i", path, "-vn", "-sn",
-             "-af", "ebur128=peak=true:framelog=verbose,silencedetect=noise=\(config.silenceThresholdDb)dB:d=\(config.minSilence)", "-f", "null", "-"],
-            timeout: timeout)
+             "-af", "ebur128=peak=true:framelog=verbose,silencedetect=noise=\(config.silenceThresholdDb)dB:d=\(config.minSilence)",
+             "-progress", "pipe:1", "-f", "null", "-"],
+            timeout: timeout, keepOutput: false
+        ) { data in
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("out_time_us=") {
+                if let micros = Double(line.dropFirst("out_time_us=".count)), total > 0 { progress?(min(micros / 1_000_000 / total, 1) * 0.9) }
+            }
+        }
         guard output.status == 0 else { throw MediaError.notAVideo("ffmpeg could not decode the audio: \(Subprocess.tail(output.stderr))") }
         let log = String(decoding: output.stderr, as: UTF8.self)
         let duration = metadata.duration
@@ -100,6 +110,7 @@ public struct AudioAnalyzer: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: json))
         report.files["json"] = json
+        progress?(1)
         return report
     }
 

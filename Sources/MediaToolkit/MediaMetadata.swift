@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// What ffprobe says about a media file.
 public struct MediaMetadata: Codable, Sendable, Equatable {
@@ -32,6 +33,16 @@ public struct MediaMetadata: Codable, Sendable, Equatable {
 
 /// The `metadata` pipeline: ffprobe, parsed.
 public enum MetadataProbe {
+    public static let descriptor = PipelineDescriptor(
+        name: "metadata", description: "Duration, container, size and streams (codec, resolution, frame rate, bit rate, audio channels and sample rate, rotation), from ffprobe",
+        configSchema: ["type": "object", "additionalProperties": false, "properties": [:]],
+        outputFormats: ["json"])
+
+    /// Every pipeline of the toolkit, for `GET /pipelines` and config validation.
+    public static var pipelines: [PipelineDescriptor] {
+        [descriptor, SceneDetector.descriptor, AudioAnalyzer.descriptor, FaceDetector.descriptor, PersonTracker.descriptor]
+    }
+
     public static func probe(_ path: String, timeout: Duration = .seconds(30), requireVideo: Bool = true) async throws -> MediaMetadata {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard let size = (attributes?[.size] as? NSNumber)?.int64Value else { throw MediaError.unreadable("\(path) does not exist") }

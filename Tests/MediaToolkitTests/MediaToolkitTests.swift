@@ -116,6 +116,8 @@ struct MediaToolkitTests {
 
     @Test("pipeline config is checked field by field against its schema")
     func configValidation() {
+        #expect(MetadataProbe.pipelines.map(\.name) == ["metadata", "scene_detection", "audio_processing", "face_analysis", "person_tracking"])
+        #expect(FaceDetector.descriptor.problems(["pps": 0, "min_neighbors": 2.5]).keys.sorted() == ["min_neighbors", "pps"])
         let problems = SceneDetector.descriptor.problems(["threshold": 500, "keyframes": "yes", "colour": true])
         #expect(problems.keys.sorted() == ["colour", "keyframes", "threshold"])
         #expect(SceneDetector.descriptor.problems(["threshold": 27.5, "min_scene_length": 2]).isEmpty)
@@ -165,7 +167,11 @@ struct AudioTests {
             "-filter_complex", "[1:a]adelay=1000|1000,apad=whole_dur=6[a]", "-map", "0:v", "-map", "[a]",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "6",
         ])
-        let report = try await AudioAnalyzer().analyze(clip, outputDirectory: media.directory + "/out")
+        let fractions = Mutex<[Double]>([])
+        let report = try await AudioAnalyzer().analyze(clip, outputDirectory: media.directory + "/out") { fraction in
+            fractions.withLock { $0.append(fraction) }
+        }
+        #expect(fractions.withLock { $0.last } == 1)
         let loudness = try #require(report.loudness)
         #expect((-45.0 ... -5.0).contains(loudness.integratedLufs))
         #expect(loudness.truePeakDbfs <= 0.5)
