@@ -114,6 +114,7 @@ func buildApplication(
             dependencies.events,
             dependencies.webhooks.relay(bus: dependencies.events, logger: Logger(label: "platform.webhooks")),
             dependencies.runtimeSettings,
+            EventLogJanitor(database: dependencies.database, retentionDays: dependencies.config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
         ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
             ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
             : []),

@@ -115,6 +115,8 @@ public struct PlatformConfig: Sendable {
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
+    /// Days dispatched events stay in `event_log` (SSE resume and task histories reach back this far).
+    public var eventLogRetentionDays: Int
     /// The model providers' variables (`OLLAMA_*`, `OPENAI_*`, `MODEL_*`), read by the Providers library.
     public var providerEnvironment: [String: String] = [:]
     public var jwt: JWT
@@ -184,6 +186,7 @@ public struct PlatformConfig: Sendable {
         files = Files(
             maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
             tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
+        eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
             throw ConfigurationError("SECRETS_KEY must be 32 bytes in base64 (e.g. openssl rand -base64 32)")
