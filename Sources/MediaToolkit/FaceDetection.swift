@@ -178,13 +178,18 @@ enum COCOWriter {
             fields["image_id"] = .string(annotation.imageID)
             entries.append(.object(fields))
         }
+        try envelope(file, images: images, annotations: entries, categories: categories)
+    }
+
+    /// The file itself: VideoAnnotator's `info` block, then the lists.
+    static func envelope(_ file: String, images: [JSONValue], annotations: [JSONValue], categories: [JSONValue]) throws {
         let year = Calendar(identifier: .gregorian).component(.year, from: Date())
         let document: JSONValue = [
             "info": [
                 "description": "VideoAnnotator COCO Export", "version": "platform-media-toolkit", "year": .int(Int64(year)),
                 "contributor": "VideoAnnotator", "date_created": .string(ISO8601DateFormatter().string(from: Date())),
             ],
-            "licenses": [], "images": .array(images), "annotations": .array(entries), "categories": .array(categories),
+            "licenses": [], "images": .array(images), "annotations": .array(annotations), "categories": .array(categories),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

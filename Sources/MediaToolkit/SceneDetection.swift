@@ -149,18 +149,9 @@ public struct SceneDetector: Sendable {
                 "keyframe": scene.keyframe.map { .string(URL(fileURLWithPath: $0).lastPathComponent) } ?? .null,
             ])
         }
-        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
-        let document: JSONValue = [
-            "info": [
-                "description": "VideoAnnotator COCO Export", "version": "platform-media-toolkit", "year": .int(Int64(year)),
-                "contributor": "VideoAnnotator", "date_created": .string(ISO8601DateFormatter().string(from: Date())),
-            ],
-            "licenses": [], "images": .array(images), "annotations": .array(annotations),
-            "categories": [["id": 1, "name": "scene", "supercategory": "video_segment", "description": "Video scene segment with temporal bounds"]],
-        ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(document).write(to: URL(fileURLWithPath: "\(directory)/\(stem)_scene_detection.json"))
+        try COCOWriter.envelope(
+            "\(directory)/\(stem)_scene_detection.json", images: images, annotations: annotations,
+            categories: [["id": 1, "name": "scene", "supercategory": "video_segment", "description": "Video scene segment with temporal bounds"]])
     }
 }
 

@@ -93,8 +93,7 @@ struct ContentController: Sendable {
     }
 
     func itemID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Content", code: "CONTENT_NOT_FOUND") }
-        return id
+        try context.pathUUID(notFound: "Content", code: "CONTENT_NOT_FOUND")
     }
 
     func find(_ id: UUID, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> ContentItem {

@@ -124,8 +124,7 @@ struct FileController: Sendable {
     }
 
     func fileID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("File", code: "FILE_NOT_FOUND") }
-        return id
+        try context.pathUUID(notFound: "File", code: "FILE_NOT_FOUND")
     }
 
     func find(_ id: UUID, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> Row {

@@ -240,8 +240,7 @@ struct TenantSettingsController: Sendable {
     }
 
     func settingID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Setting", code: "SETTING_NOT_FOUND") }
-        return id
+        try context.pathUUID(notFound: "Setting", code: "SETTING_NOT_FOUND")
     }
 
     func update(_ request: Request, _ context: AuthenticatedContext) async throws -> Setting {

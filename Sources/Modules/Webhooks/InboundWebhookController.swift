@@ -160,7 +160,7 @@ struct InboundWebhookController: Sendable {
     }
 
     func revokeToken(_ context: AuthenticatedContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Token", code: "TOKEN_NOT_FOUND") }
+        let id = try context.pathUUID(notFound: "Token", code: "TOKEN_NOT_FOUND")
         let tenantID = context.principal.tenantID
         let revoked = try await database.withTenant(context.tenant) { tx in
             try await tx.execute(

@@ -87,8 +87,7 @@ struct WebhookController: Sendable {
     }
 
     func endpointID(_ context: AuthenticatedContext) throws -> UUID {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Webhook", code: "WEBHOOK_NOT_FOUND") }
-        return id
+        try context.pathUUID(notFound: "Webhook", code: "WEBHOOK_NOT_FOUND")
     }
 
     func find(_ id: UUID, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> WebhookEndpoint {
@@ -282,7 +281,7 @@ struct WebhookController: Sendable {
     }
 
     func redeliver(_ context: AuthenticatedContext) async throws -> EditedResponse<WebhookDelivery> {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Delivery", code: "DELIVERY_NOT_FOUND") }
+        let id = try context.pathUUID(notFound: "Delivery", code: "DELIVERY_NOT_FOUND")
         let tenantID = context.principal.tenantID
         let attempts = settings.schedule.count
         let delivery = try await database.withTenant(context.tenant) { tx in

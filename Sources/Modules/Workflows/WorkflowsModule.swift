@@ -50,8 +50,7 @@ func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: A
 
 /// The `{id}` (or `{task_id}`) path parameter; anything that is not a UUID names no task.
 func pathID(_ context: AuthenticatedContext, _ name: String = "id", what: String = "Task", code: String = "TASK_NOT_FOUND") throws -> UUID {
-    guard let id = context.parameters.get(name, as: UUID.self) else { throw APIError.notFound(what, code: code) }
-    return id
+    try context.pathUUID(name, notFound: what, code: code)
 }
 
 let taskIDParameter = RouteParameter.path("id", ["type": "string", "format": "uuid"])

@@ -193,8 +193,7 @@ struct MenuAdmin: Sendable {
     }
 
     static func id(_ context: AuthenticatedContext, _ what: String, code: String) throws -> UUID {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound(what, code: code) }
-        return id
+        try context.pathUUID(notFound: what, code: code)
     }
 
     func get(_ context: AuthenticatedContext) async throws -> MenuView {

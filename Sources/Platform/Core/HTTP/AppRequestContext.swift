@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -42,4 +43,12 @@ public struct AuthenticatedContext: ChildRequestContext {
     public var tenant: TenantScope { principal.tenantScope }
     public var requestDecoder: PlatformRequestDecoder { PlatformRequestDecoder() }
     public var responseEncoder: PlatformResponseEncoder { PlatformResponseEncoder() }
+}
+
+extension AuthenticatedContext {
+    /// A UUID path parameter; anything else names nothing, so it answers 404 like a missing row.
+    public func pathUUID(_ name: String = "id", notFound what: String, code: String) throws -> UUID {
+        guard let id = parameters.get(name, as: UUID.self) else { throw APIError.notFound(what, code: code) }
+        return id
+    }
 }
