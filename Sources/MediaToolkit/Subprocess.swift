@@ -17,6 +17,11 @@ public enum MediaError: Error, Sendable, Equatable {
 /// Runs external tools (ffprobe, ffmpeg) with a time limit: past it, or when the calling task
 /// is cancelled, the process is killed. Output is collected as it comes, so a chatty tool
 /// never blocks on a full pipe.
+///
+/// The outcome does not depend on the order in which the kill, the exit and the cancellation
+/// are observed: a cancelled call always throws `CancellationError`, a call stopped by its time
+/// limit always throws `MediaError.timedOut`, and in every path the process is reaped and both
+/// pipes are closed before the call returns.
 public enum Subprocess {
     public struct Output: Sendable {
         public var status: Int32
@@ -37,6 +42,64 @@ public enum Subprocess {
         }
     }
 
+    /// Why the process was killed, decided once under a lock shared with the exit: the first
+    /// of exit, cancellation and time limit wins, and a process that has exited is never
+    /// signalled (its pid may already belong to another process).
+    final class Lifecycle: Sendable {
+        enum StopReason: Sendable { case cancelled, timedOut }
+
+        struct State {
+            var pid: pid_t = 0
+            var exitStatus: Int32?
+            var stopReason: StopReason?
+            var waiter: CheckedContinuation<Int32, Never>?
+        }
+
+        private let state = Mutex(State())
+
+        /// Once the process runs; a stop that came before it is carried out now.
+        func started(pid: pid_t) {
+            state.withLock { state in
+                state.pid = pid
+                if state.stopReason != nil && state.exitStatus == nil { kill(pid, SIGKILL) }
+            }
+        }
+
+        /// From the termination handler.
+        func exited(_ status: Int32) {
+            let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
+                state.exitStatus = status
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: status)
+        }
+
+        /// Kills the process for `reason` unless it has already exited or been stopped.
+        func stop(_ reason: StopReason) {
+            state.withLock { state in
+                guard state.exitStatus == nil, state.stopReason == nil else { return }
+                state.stopReason = reason
+                if state.pid > 0 { kill(state.pid, SIGKILL) }
+            }
+        }
+
+        var stopReason: StopReason? { state.withLock { $0.stopReason } }
+
+        /// Waits for the exit without reacting to cancellation: once killed, it is imminent,
+        /// and returning earlier would leave a zombie and open pipes behind.
+        func waitForExit() async -> Int32 {
+            await withCheckedContinuation { continuation in
+                let status = state.withLock { state -> Int32? in
+                    if let status = state.exitStatus { return status }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let status { continuation.resume(returning: status) }
+            }
+        }
+    }
+
     /// The full path of `tool` on the PATH, or nil.
     public static func locate(_ tool: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -51,6 +114,7 @@ public enum Subprocess {
         _ tool: String, _ arguments: [String], timeout: Duration, keepOutput: Bool = true, onOutput: (@Sendable (Data) -> Void)? = nil
     ) async throws -> Output {
         guard let executable = locate(tool) else { throw MediaError.toolMissing("\(tool) is not installed (scripts/setup installs it)") }
+        try Task.checkCancellation()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -75,43 +139,39 @@ public enum Subprocess {
                 if buffer.count > 256 * 1024 { buffer.removeFirst(buffer.count - 128 * 1024) }
             }
         }
-        let (ended, signal) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished in
-            signal.yield(finished.terminationStatus)
-            signal.finish()
-        }
-        try process.run()
-        let pid = process.processIdentifier
-        let status: Int32? = await withTaskCancellationHandler {
-            await withTaskGroup(of: Int32?.self) { group in
-                group.addTask {
-                    for await status in ended { return status }
-                    return nil
-                }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
-        } onCancel: {
-            kill(pid, SIGKILL)
-        }
-        guard let status else {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
+        let lifecycle = Lifecycle()
+        process.terminationHandler = { finished in lifecycle.exited(finished.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
             out.fileHandleForReading.readabilityHandler = nil
             err.fileHandleForReading.readabilityHandler = nil
-            if Task.isCancelled { throw CancellationError() }
-            throw MediaError.timedOut("\(tool) ran longer than \(timeout) and was stopped")
+            try? out.fileHandleForReading.close()
+            try? err.fileHandleForReading.close()
+            throw MediaError.failed("\(tool) could not be started: \(error)")
         }
-        // Drain what is left in the pipes after exit.
+        lifecycle.started(pid: process.processIdentifier)
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            lifecycle.stop(.timedOut)
+        }
+        let status = await withTaskCancellationHandler {
+            await lifecycle.waitForExit()
+        } onCancel: {
+            lifecycle.stop(.cancelled)
+        }
+        timer.cancel()
+        // The process has exited: drain what is left in the pipes, then close them.
         out.fileHandleForReading.readabilityHandler = nil
         err.fileHandleForReading.readabilityHandler = nil
         let restOut = out.fileHandleForReading.readDataToEndOfFile()
         let restErr = err.fileHandleForReading.readDataToEndOfFile()
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
+        // Cancellation wins over everything, including a natural exit observed first: the
+        // caller asked to stop and must not mistake the result for the tool's own.
+        if Task.isCancelled || lifecycle.stopReason == .cancelled { throw CancellationError() }
+        if lifecycle.stopReason == .timedOut { throw MediaError.timedOut("\(tool) ran longer than \(timeout) and was stopped") }
         if !restOut.isEmpty {
             if keepOutput { collected.stdout.withLock { $0.append(restOut) } }
             collected.onOutput?(restOut)

@@ -113,7 +113,20 @@ struct ProviderHTTP: Sendable {
 /// pipe): `body` is cancelled and left to finish on its own.
 func withDeadline<T: Sendable>(_ limit: Duration, _ message: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let race = DeadlineRace<T>()
-    return try await withTaskCancellationHandler {
+    do {
+        return try await raceDeadline(race, limit, message, body)
+    } catch {
+        // A cancelled caller hears of its cancellation, whichever of the deadline, the body's
+        // own error and the cancellation was recorded first.
+        if Task.isCancelled { throw CancellationError() }
+        throw error
+    }
+}
+
+private func raceDeadline<T: Sendable>(
+    _ race: DeadlineRace<T>, _ limit: Duration, _ message: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
             let worker = Task {

@@ -317,4 +317,65 @@ struct CancellationTests {
         await #expect(throws: CancellationError.self) { try await work.value }
         #expect(ContinuousClock.now - started < .seconds(5))
     }
+
+    /// Cancels at, around and after the moment a short tool exits, many times and several at
+    /// once: a call either returns the tool's own exit (status 0) or throws CancellationError,
+    /// never the status of the kill (9) as if the tool had ended by itself.
+    @Test("a cancellation racing the tool's exit is always reported as cancellation")
+    func cancellationRacingExit() async throws {
+        let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
+            for lane in 0..<8 {
+                group.addTask {
+                    var seen: [String] = []
+                    for round in 0..<30 {
+                        let work = Task { try await Subprocess.run("sleep", ["0.02"], timeout: .seconds(30)) }
+                        // 0-40 ms: before, at and after the exit of a 20 ms tool.
+                        try await Task.sleep(for: .microseconds(((lane * 31 + round * 17) % 41) * 1000))
+                        work.cancel()
+                        do {
+                            let output = try await work.value
+                            seen.append(output.status == 0 ? "exited" : "status \(output.status)")
+                        } catch is CancellationError {
+                            seen.append("cancelled")
+                        } catch {
+                            seen.append("error \(error)")
+                        }
+                    }
+                    return seen
+                }
+            }
+            var all: [String] = []
+            for try await lane in group { all += lane }
+            return all
+        }
+        #expect(outcomes.count == 240)
+        let unexpected = outcomes.filter { $0 != "exited" && $0 != "cancelled" }
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(5))")
+        // Both sides of the race were really exercised.
+        #expect(outcomes.contains("cancelled"))
+    }
+
+    @Test("a tool past its time limit is killed and reported as timed out, not as its exit")
+    func timeLimit() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: MediaError.self) { try await Subprocess.run("sleep", ["30"], timeout: .milliseconds(200)) }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        do {
+            _ = try await Subprocess.run("sleep", ["30"], timeout: .milliseconds(100))
+            Issue.record("expected a time-out")
+        } catch let error as MediaError {
+            guard case .timedOut = error else { Issue.record("expected timedOut, got \(error)"); return }
+        }
+    }
+
+    @Test("a task cancelled before the tool starts never starts it")
+    func cancelledBeforeStart() async throws {
+        let work = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await Subprocess.run("sleep", ["30"], timeout: .seconds(60))
+        }
+        let started = ContinuousClock.now
+        await #expect(throws: CancellationError.self) { try await work.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
 }

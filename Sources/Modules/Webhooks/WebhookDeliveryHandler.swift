@@ -104,6 +104,9 @@ public struct WebhookDeliveryHandler: TaskHandler {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            // The HTTP client reports its own cancellation as a transport error: a delivery
+            // stopped by a drain is interrupted, not a failed attempt.
+            if Task.isCancelled { throw CancellationError() }
             outcome = (nil, Self.describe(error), nil, nil)
         }
         try await record(target, tenantID: tenantID, attempt: attempt, started: started, code: outcome.code, error: outcome.error, excerpt: outcome.excerpt, in: job)

@@ -236,9 +236,14 @@ public final class TaskWorker: Service {
                     return .finished(try await handler.run(job))
                 } catch is CancellationError {
                     return .interrupted
-                } catch let failure as TaskFailure {
-                    return .threw(failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter)
                 } catch {
+                    // A handler stopped by cancellation may surface it as its own error (an HTTP
+                    // client's, a tool's): it was interrupted all the same, not failed, and
+                    // must not spend an attempt.
+                    if Task.isCancelled { return .interrupted }
+                    if let failure = error as? TaskFailure {
+                        return .threw(failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter)
+                    }
                     return .threw(String(describing: error), retryable: true, retryAfter: nil)
                 }
             }
