@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -31,24 +32,91 @@ let package = Package(
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
         ),
+        // The platform layer: one job per target, lower ones first (see docs/architecture.md).
         .target(
-            name: "Platform",
+            name: "PlatformSupport",
             dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Platform/Support",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlatformDatabase",
+            dependencies: [
+                "PlatformSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Platform/Database",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlatformHTTP",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Platform/HTTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaskEngine",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP"],
+            path: "Sources/Platform/TaskEngine",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlatformServices",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "TaskEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
-            path: "Sources/Platform/Core",
+            path: "Sources/Platform/Services",
+            swiftSettings: swiftSettings
+        ),
+        // Model providers (Ollama, OpenAI-compatible, local) and the MCP client.
+        .target(
+            name: "Providers",
+            dependencies: [
+                "PlatformSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            path: "Sources/Platform/Providers",
+            swiftSettings: swiftSettings
+        ),
+        // OpenCV (C++) for the face and person pipelines, through a small C shim; pkg-config opencv4.
+        .systemLibrary(
+            name: "COpenCV",
+            path: "Sources/Platform/MediaToolkit/COpenCV",
+            pkgConfig: "opencv4",
+            providers: [.apt(["libopencv-dev"])]
+        ),
+        .target(
+            name: "CVisionShim",
+            dependencies: ["COpenCV"],
+            path: "Sources/Platform/MediaToolkit/CVisionShim",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])]
+        ),
+        // Media analysis pipelines on ffmpeg/ffprobe (VideoAnnotator-compatible outputs); no HTTP.
+        .target(
+            name: "MediaToolkit",
+            dependencies: ["PlatformSupport", "CVisionShim"],
+            path: "Sources/Platform/MediaToolkit",
+            exclude: ["CVisionShim", "COpenCV"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Auth",
             dependencies: [
-                "Platform",
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "PlatformServices",
                 "CArgon2",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -60,76 +128,49 @@ let package = Package(
         ),
         .target(
             name: "Tenancy",
-            dependencies: ["Platform"],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP"],
             path: "Sources/Tenancy",
             swiftSettings: swiftSettings
         ),
+        // Feature modules: one target each, meeting only through the platform's registries.
         .target(
-            name: "Workflows",
-            dependencies: ["Platform"],
-            path: "Sources/Modules/Workflows",
-            swiftSettings: swiftSettings
-        ),
-        // Model providers (Ollama, OpenAI-compatible, local) and the MCP client: a library of
-        // its own, used by the chat, agents and operator modules.
-        .target(
-            name: "Providers",
-            dependencies: [
-                "Platform",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "MCP", package: "swift-sdk"),
-            ],
-            path: "Sources/Providers",
-            swiftSettings: swiftSettings
-        ),
-        // OpenCV (C++) for the face and person pipelines, through a small C shim; pkg-config opencv4.
-        .systemLibrary(
-            name: "COpenCV",
-            path: "Sources/COpenCV",
-            pkgConfig: "opencv4",
-            providers: [.apt(["libopencv-dev"])]
-        ),
-        .target(
-            name: "CVisionShim",
-            dependencies: ["COpenCV"],
-            path: "Sources/CVisionShim",
-            cxxSettings: [.unsafeFlags(["-std=c++17"])]
-        ),
-        // Media analysis pipelines on ffmpeg/ffprobe (VideoAnnotator-compatible outputs); no HTTP.
-        .target(
-            name: "MediaToolkit",
-            dependencies: ["Platform", "CVisionShim"],
-            path: "Sources/MediaToolkit",
+            name: "Tasks",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine"],
+            path: "Sources/Modules/Tasks",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Webhooks",
-            dependencies: ["Platform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Sources/Modules/Webhooks",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Files",
-            dependencies: ["Platform"],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices"],
             path: "Sources/Modules/Files",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Content",
-            dependencies: ["Platform"],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP"],
             path: "Sources/Modules/Content",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Settings",
-            dependencies: ["Platform", "Providers"],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers"],
             path: "Sources/Modules/Settings",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Platform", "Auth", "Tenancy", "Workflows", "Webhooks", "Files", "Content", "Settings", "Providers",
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",
@@ -155,20 +196,22 @@ let package = Package(
         // The task-engine benchmark (benchmarks/tasks.sh); not part of the product.
         .executableTarget(
             name: "TaskBench",
-            dependencies: ["Platform", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "TaskEngine", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "benchmarks/TaskBench",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PlatformTesting",
             dependencies: [
-                "Platform",
+                "PlatformSupport", "PlatformDatabase",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthTests",
             dependencies: [
@@ -183,7 +226,7 @@ let package = Package(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Providers", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Server", "Providers", "TaskEngine", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,4 +1,5 @@
-import Platform
+import PlatformSupport
+
 
 /// Authentication failures, each a 401 (429 for lockout) in the standard envelope.
 enum AuthError {

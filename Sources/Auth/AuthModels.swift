@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformSupport
 
 /// Wire types of the /auth routes.
 public enum AuthModels {

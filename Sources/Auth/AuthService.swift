@@ -1,6 +1,8 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformServices
+import PlatformSupport
 
 /// Sign-in, sessions and authentication of requests.
 public struct AuthService: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
-import Platform
+import PlatformDatabase
+import PlatformSupport
 
 /// Creates the first platform administrator (and their tenant) — `platform bootstrap`, and
 /// the demo seed of a local first run.

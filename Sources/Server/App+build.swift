@@ -1,17 +1,21 @@
 import AsyncHTTPClient
 import Auth
+import Content
+import Files
 import Foundation
 import Hummingbird
 import Logging
-import Platform
-import ServiceLifecycle
-import Tenancy
-import Workflows
-import Webhooks
-import Files
-import Content
-import Settings
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import Providers
+import ServiceLifecycle
+import Settings
+import TaskEngine
+import Tasks
+import Tenancy
+import Webhooks
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -54,7 +58,7 @@ struct AppDependencies: Sendable {
 
     static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
         var registry = TaskHandlerRegistry()
-        WorkflowsModule.register(handlers: &registry)
+        TasksModule.register(handlers: &registry)
         WebhooksModule(database: database, config: config.webhooks).register(handlers: &registry)
         return registry
     }
@@ -74,8 +78,8 @@ struct AppDependencies: Sendable {
             logger: logger)
     }
 
-    var workflows: WorkflowsModule {
-        WorkflowsModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine)
+    var workflows: TasksModule {
+        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine)
     }
 
     var tenancy: TenancyModule {
@@ -129,7 +133,9 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
     router.add(middleware: RequestIDMiddleware<AppRequestContext> { context, id in context.requestID = id })
     let identifier = RateLimitIdentifier(tokens: dependencies.tokens, database: dependencies.database)
     router.add(middleware: RateLimitMiddleware(
-        limiter: dependencies.rateLimiter, policy: RateLimitPolicy(dependencies.config.rateLimit),
+        limiter: dependencies.rateLimiter, policy: RateLimitPolicy(
+            defaultPerMinute: dependencies.config.rateLimit.requestsPerMinute, authPerMinute: dependencies.config.rateLimit.authRequestsPerMinute,
+            planPerMinute: dependencies.config.rateLimit.planRequestsPerMinute),
         plans: TenantPlanCache(database: dependencies.database), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
     router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))

@@ -3,9 +3,13 @@ import Auth
 import Foundation
 import Hummingbird
 import Logging
-import Platform
-import Webhooks
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import ServiceLifecycle
+import TaskEngine
+import Webhooks
 
 @main
 struct PlatformCommand: AsyncParsableCommand {

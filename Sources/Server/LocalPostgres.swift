@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformServices
+import PlatformSupport
 import PostgresNIO
 
 /// A private PostgreSQL cluster under the data directory, for a newcomer's first `serve` and

@@ -1,4 +1,7 @@
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
+
 
 /// Tenants, users, roles, menus, the permission catalog and the audit log.
 public struct TenancyModule: Sendable {

@@ -1,10 +1,10 @@
+@testable import Auth
 import Crypto
 import Foundation
 import JWTKit
-import Platform
+import PlatformSupport
 import Testing
 
-@testable import Auth
 
 @Suite("Access tokens")
 struct TokenTests {

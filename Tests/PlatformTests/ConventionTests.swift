@@ -1,6 +1,9 @@
 import Configuration
 import Foundation
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import Testing
 
 @Suite("Paging parameters")

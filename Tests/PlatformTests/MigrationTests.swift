@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
 import PostgresNIO
 import Testing

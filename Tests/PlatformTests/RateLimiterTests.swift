@@ -1,5 +1,6 @@
 import Foundation
-import Platform
+import PlatformHTTP
+import PlatformSupport
 import Testing
 
 @Suite("GCRA rate limiter")

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 import PlatformTesting
 import Testing
 

@@ -1,12 +1,12 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import Platform
+import PlatformSupport
 import PlatformTesting
+@testable import Providers
 import Synchronization
 import Testing
 
-@testable import Providers
 
 /// Writes `text` in pieces of `size` bytes (splitting lines and UTF-8 sequences anywhere).
 func awkward(_ text: String, size: Int) -> [ByteBuffer] {

@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Platform
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 @Suite("HTTP: API keys")
 struct APIKeyHTTPTests {

@@ -3,12 +3,13 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
 import PostgresNIO
+@testable import Server
 import Testing
 
-@testable import Server
 
 @Suite("HTTP: authentication")
 struct AuthHTTPTests {

@@ -1,15 +1,16 @@
+@testable import Auth
 import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
 import PostgresNIO
+@testable import Server
 import Testing
 
-@testable import Auth
-@testable import Server
 
 @Suite("Auth operations")
 struct AuthOperationsTests {

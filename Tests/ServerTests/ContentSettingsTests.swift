@@ -4,13 +4,14 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
 import Providers
+@testable import Server
 import Synchronization
 import Testing
 
-@testable import Server
 
 @Suite("Content, the public CMS, settings")
 struct ContentSettingsTests {

@@ -3,12 +3,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Platform
-import Synchronization
+import PlatformSupport
 import PlatformTesting
+@testable import Server
+import Synchronization
 import Testing
 
-@testable import Server
 
 /// Reads a Server-Sent Events stream over a real connection: a background task collects the
 /// text; `read(until:)` waits for what a test expects.

@@ -5,11 +5,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Platform
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 /// A `multipart/form-data` body.
 func multipart(_ parts: [(name: String, filename: String?, contentType: String?, data: [UInt8])], boundary: String = "----platform-test-boundary") -> ByteBuffer {

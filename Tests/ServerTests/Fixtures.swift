@@ -1,11 +1,12 @@
+@testable import Auth
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
-
-@testable import Auth
 @testable import Server
+
 
 /// Tenants and users made directly in the database, for tests that start from a known state.
 struct Fixtures {

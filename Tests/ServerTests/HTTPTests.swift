@@ -2,11 +2,14 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 /// Test configuration: a fixed JWT secret and cheap Argon2 parameters (the defaults are
 /// checked in AuthTests).

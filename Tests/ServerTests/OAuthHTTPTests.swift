@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 /// GitHub's OAuth endpoints as documented: form-encoded code exchange answered with JSON
 /// (an `error` field, still 200, for a bad code), `/user` and `/user/emails` with a bearer token.

@@ -1,11 +1,14 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PlatformTesting
+@testable import Server
+import ServiceLifecycle
 import Synchronization
+import TaskEngine
 import Testing
 
-@testable import Server
 
 /// Counts how often each task's handler ran.
 final class RunLog: Sendable {
@@ -83,7 +86,6 @@ func withServices<Result: Sendable>(_ services: [any Service], _ body: () async 
     }
 }
 
-import ServiceLifecycle
 
 @Suite("Task engine: workers, leases, retries")
 struct TaskEngineTests {

@@ -3,11 +3,13 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 /// Every test here runs the app with its in-process worker polling fast.
 let fastTasks = ["TASKS_POLL_MS": "50", "TASKS_LEASE_SECONDS": "5", "TASKS_RETRY_BASE_MS": "50"]

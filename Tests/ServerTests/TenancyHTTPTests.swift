@@ -3,11 +3,13 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Testing
 
-@testable import Server
 
 /// A tenant with an administrator (role `admin`), a super administrator and a plain member.
 struct TenantSetup {

@@ -4,12 +4,15 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import PlatformTesting
+@testable import Server
 import Synchronization
 import Testing
 
-@testable import Server
 
 /// A webhook receiver on loopback: records what arrives and answers from a script.
 final class Receiver: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import NIOCore
-import Platform
+import PlatformSupport
 
 /// Reading JSON answers in tests.
 extension TestResponse {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PostgresNIO
 
 /// Databases for tests, on the cluster the test command starts. Each suite gets its own

@@ -1,8 +1,8 @@
 import Foundation
-import Platform
+import PlatformSupport
+@testable import Tenancy
 import Testing
 
-@testable import Tenancy
 
 @Suite("Menu tree and RBAC cache")
 struct TenancyUnitTests {

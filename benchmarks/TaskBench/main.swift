@@ -8,8 +8,10 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import ServiceLifecycle
+import TaskEngine
 
 struct NoopHandler: TaskHandler {
     func run(_ job: TaskJob) async throws -> JSONValue? { nil }

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// API keys for integrators: `sk_<env>_<random>`, shown once, stored as a SHA-256 hash with a
 /// display prefix. A key acts as its creator, limited to its scopes (a subset of the creator's

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import Platform
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 
 /// `/api/v1/auth/*`, `/api/v1/api-keys*`, `/api/v1/settings/api-keys` and the JWKS.
 public struct AuthController: Sendable {

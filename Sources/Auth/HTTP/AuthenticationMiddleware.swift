@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// Establishes who is calling: `Authorization: Bearer <access token | API key>` or
 /// `X-API-Key: <key>`. No credential leaves the principal empty (public routes work, protected

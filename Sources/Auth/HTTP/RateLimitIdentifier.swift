@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 import Synchronization
 
 /// Tells the rate limiter whom a request counts against, before authentication runs: a

@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Platform
+import PlatformDatabase
+import PlatformServices
+import PlatformSupport
 
 /// GitHub's OAuth web flow, server side: exchange the code, read the user and their verified
 /// e-mail addresses. The endpoints are configurable (tests point them at a local stub).

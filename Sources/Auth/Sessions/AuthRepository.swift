@@ -1,6 +1,7 @@
 import Foundation
-import Platform
 import NIOCore
+import PlatformDatabase
+import PlatformSupport
 import PostgresNIO
 
 /// SQL of the authentication tables. Every function runs inside the caller's scoped transaction.

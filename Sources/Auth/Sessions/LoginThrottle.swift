@@ -1,5 +1,6 @@
 import Foundation
-import Platform
+import PlatformDatabase
+import PlatformSupport
 
 /// Failed-login limits per account and per client address, kept in PostgreSQL so they hold
 /// across instances. Each attempt reserves its place atomically before the password is

@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 import JWTKit
 import NIOCore
-import Platform
+import PlatformServices
+import PlatformSupport
 
 /// The claims of an access token. Checked by `TokenService`, which knows issuer, audience
 /// and leeway; `verify(using:)` itself only runs after the signature has been checked.

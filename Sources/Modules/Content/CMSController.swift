@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// The public CMS: published, public items of the tenant named by `?tenant=<code>` or
 /// `X-Tenant-Code` (or the caller's own tenant when signed in), readable without login.

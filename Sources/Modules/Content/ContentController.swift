@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// The tenant's content items: drafting, review, approval (which publishes), revisions.
 struct ContentController: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PostgresNIO
 
 enum ContentStatus: String, Codable, Sendable, SchemaEnum, CaseIterable {

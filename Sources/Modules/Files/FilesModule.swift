@@ -1,7 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
+import TaskEngine
 
 /// Files of a tenant: streaming multipart uploads into content-addressed storage (SHA-256,
 /// deduplicated per tenant), metadata, and downloads with ranges and ETags.
@@ -265,7 +269,7 @@ struct FileController: Sendable {
                 """
                 UPDATE files SET name = coalesce(\(body.name), name), description = coalesce(\(body.description), description),
                        visibility = coalesce(\(body.visibility?.rawValue)::visibility, visibility),
-                       metadata = coalesce(\(try TaskStore.json(body.metadata))::jsonb, metadata), updated_at = now()
+                       metadata = coalesce(\(try PlatformJSON.text(body.metadata))::jsonb, metadata), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING \(unescaped: Self.columns)
                 """, as: Row.self)
             else { throw APIError.notFound("File", code: "FILE_NOT_FOUND") }

@@ -1,7 +1,11 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import Providers
+import TaskEngine
 
 /// Tenant settings (typed key/values, general settings, integrations), a member's theme, and
 /// the platform's runtime configuration (`system/config`, `public/config`).
@@ -221,7 +225,7 @@ struct TenantSettingsController: Sendable {
             return try await tx.first(
                 """
                 INSERT INTO tenant_settings (tenant_id, id, key, type, value, description, created_by)
-                VALUES (\(tenantID), \(UUID.v7()), \(body.key), \(type.rawValue), \(try TaskStore.json(Self.normalized(type, body.value)))::jsonb,
+                VALUES (\(tenantID), \(UUID.v7()), \(body.key), \(type.rawValue), \(try PlatformJSON.text(Self.normalized(type, body.value)))::jsonb,
                         \(body.description), \(context.principal.userID))
                 RETURNING \(unescaped: Self.columns)
                 """, as: Row.self)
@@ -258,7 +262,7 @@ struct TenantSettingsController: Sendable {
             if let problem = Self.problem(key: existing.key, type: type, value: value) { throw APIError.validation(["value": problem]) }
             guard let row = try await tx.first(
                 """
-                UPDATE tenant_settings SET type = \(type.rawValue), value = \(try TaskStore.json(Self.normalized(type, value)))::jsonb,
+                UPDATE tenant_settings SET type = \(type.rawValue), value = \(try PlatformJSON.text(Self.normalized(type, value)))::jsonb,
                        description = coalesce(\(body.description), description), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING \(unescaped: Self.columns)
                 """, as: Row.self)

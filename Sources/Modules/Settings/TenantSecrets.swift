@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 import Providers
 
 /// Seals and opens tenant secrets with AES-GCM; the tenant and the secret's name are bound in

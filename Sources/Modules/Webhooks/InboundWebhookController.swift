@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
+import TaskEngine
 
 /// Webhooks integrators post in (`X-Webhook-Token`), and the tokens that let them.
 struct InboundWebhookController: Sendable {
@@ -109,7 +112,7 @@ struct InboundWebhookController: Sendable {
             guard try await tx.first(
                 """
                 INSERT INTO inbound_webhook_events (tenant_id, id, event_id, event, sent_at, data, token_id)
-                VALUES (\(tenantID), \(id), \(eventID), \(body.event), \(body.timestamp), \(try TaskStore.json(data))::jsonb, \(tokenID))
+                VALUES (\(tenantID), \(id), \(eventID), \(body.event), \(body.timestamp), \(try PlatformJSON.text(data))::jsonb, \(tokenID))
                 ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
                 """, as: UUID.self) != nil
             else { return false }

@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
 
 /// Webhook endpoints of the tenant, their deliveries, test messages, secret rotation and
 /// redelivery.

@@ -4,7 +4,10 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
-import Platform
+import PlatformDatabase
+import PlatformServices
+import PlatformSupport
+import TaskEngine
 
 /// What a delivery attempt may do, from configuration.
 public struct WebhookDeliverySettings: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import ServiceLifecycle
 
 /// The outbox relay: events logged (in the transactions of the changes that caused them) and

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PostgresNIO
+import TaskEngine
 
 /// A subscriber's endpoint as served (the secret only at creation and rotation).
 struct WebhookEndpoint: Codable, Sendable, ResponseEncodable {

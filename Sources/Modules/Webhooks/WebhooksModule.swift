@@ -1,6 +1,10 @@
 import Foundation
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformServices
+import PlatformSupport
+import TaskEngine
 
 /// Outbound webhooks (Standard Webhooks, on the task engine, fed by the event-log outbox) and
 /// inbound webhooks.

@@ -1,5 +1,6 @@
 import Foundation
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import Synchronization
 
 /// Per-process cache of who holds which roles and what each role grants. Cleared on every

@@ -1,5 +1,6 @@
 import Logging
-import Platform
+import PlatformDatabase
+import PlatformSupport
 import PostgresNIO
 import ServiceLifecycle
 

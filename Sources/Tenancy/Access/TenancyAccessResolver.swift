@@ -1,5 +1,6 @@
 import Foundation
-import Platform
+import PlatformDatabase
+import PlatformSupport
 
 /// A member's access: their enabled roles in the tenant, the permission codes on the buttons
 /// of the menus those roles are granted (`super_admin`: every tenant permission), and the

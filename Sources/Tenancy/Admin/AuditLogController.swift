@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// `GET /api/v1/audit-logs`: tenant administrators read their tenant's entries; platform
 /// administrators read any tenant's (`tenant_id`), or all of them.

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// The menu tree (platform-level: one tree for every tenant) and the permission catalog.
 enum MenuRepository {

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// Roles of the current tenant and their menu grants (`system:role:*`).
 struct RoleAdmin: Sendable {

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// Tenants, managed by platform administrators (`platform:tenant:*`), in the platform scope.
 struct TenantAdmin: Sendable {

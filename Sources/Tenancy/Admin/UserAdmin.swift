@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Platform
+import PlatformDatabase
+import PlatformHTTP
+import PlatformSupport
 
 /// The members of the current tenant (`system:user:*`). A user is a person who may belong to
 /// several tenants; what a tenant admin changes is the membership, the roles in this tenant,

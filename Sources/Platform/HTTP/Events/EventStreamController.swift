@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PlatformDatabase
+import PlatformSupport
+import ServiceLifecycle
+
+/// `GET /api/v1/events/stream`: Server-Sent Events of the caller's tenant (all tenants for a
+/// platform administrator with `?all_tenants=true`), with a heartbeat comment every 15 s.
+public struct EventStreamController: Sendable {
+    let bus: EventBus
+    let database: Database
+    let heartbeat: Duration
+
+    public init(bus: EventBus, database: Database, heartbeat: Duration = .seconds(15)) {
+        self.bus = bus
+        self.database = database
+        self.heartbeat = heartbeat
+    }
+
+    public func register(in registry: RouteRegistry) {
+        registry.addProtected(
+            RouteDeclaration(
+                .get, "/api/v1/events/stream",
+                summary: "Server-Sent Events: the tenant's platform events as they happen, with heartbeats",
+                description: "Each event is `id:`, `event:` (its type) and `data:` (JSON). The stream stays open until the client leaves.",
+                tag: "events", access: .permission("system:event:stream"),
+                parameters: [
+                    .query("types", ["type": "string"], description: "Comma-separated type prefixes, e.g. `auth.,role.`"),
+                    .query("all_tenants", ["type": "boolean", "default": false], description: "Platform administrators only"),
+                    .query("last_event_id", ["type": "string", "format": "uuid"], description: "Resume after this event (as the Last-Event-ID header does)"),
+                    RouteParameter("Last-Event-ID", in: .header, schema: ["type": "string"], description: "Resume after this event: logged events of the tenant since then are sent first"),
+                ],
+                responses: [.text(contentType: "text/event-stream", "The event stream"), .error(.forbidden, "all_tenants without being a platform administrator")])
+        ) { request, context in try await self.stream(request, context) }
+    }
+
+    func stream(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let prefixes = query["types"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        if prefixes.count > 20 || prefixes.contains(where: { $0.count > 100 }) {
+            throw APIError.validation(["types": "at most 20 prefixes of up to 100 characters"])
+        }
+        let allTenants: Bool
+        switch query["all_tenants"].map(String.init) {
+        case nil, "false": allTenants = false
+        case "true": allTenants = true
+        default: throw APIError.validation(["all_tenants": "must be true or false"])
+        }
+        if allTenants && !context.principal.isPlatformAdmin {
+            throw APIError(.forbidden, code: "FORBIDDEN", message: "Only platform administrators can follow every tenant")
+        }
+        let subscription = bus.subscribe(tenantID: allTenants ? nil : context.principal.tenantID, typePrefixes: prefixes)
+        var stream = EventStreamResponse()
+        stream.heartbeat = heartbeat
+        if let last = EventStreamResponse.lastEventID(request), !allTenants {
+            do {
+                stream.replayed = try await database.withTenant(context.tenant) { tx in
+                    try await EventBus.replay(tenantID: context.principal.tenantID, after: last, typePrefixes: prefixes, in: tx)
+                }
+            } catch {
+                bus.unsubscribe(subscription.id)
+                throw error
+            }
+        }
+        return stream.response(bus: bus, subscription: subscription)
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import Hummingbird
+import PlatformDatabase
+import PlatformSupport
+
+/// Liveness (`/health`), readiness with diagnostics (`/api/v1/health?detailed=true`) and
+/// VideoAnnotator's system report (`/api/v1/system/health`).
+public struct HealthController: Sendable {
+    public static let apiVersion = "1.0.0"
+
+    let database: Database
+    let storageDirectory: String
+    let started = Date()
+
+    public init(database: Database, storageDirectory: String) {
+        self.database = database
+        self.storageDirectory = storageDirectory
+    }
+
+    public struct Liveness: Codable, Sendable, ResponseEncodable {
+        public var status: String
+    }
+
+    public struct Health: Codable, Sendable, ResponseEncodable {
+        public var status: String
+        public var version: String
+        public var timestamp: Date
+        public var uptimeSeconds: Int
+        public var details: Details?
+    }
+
+    public struct Details: Codable, Sendable {
+        public var database: DatabaseCheck
+        public var storage: StorageCheck
+        public var pool: PoolStats
+    }
+
+    public struct DatabaseCheck: Codable, Sendable {
+        public var status: String
+        public var message: String
+        public var latencyMs: Double?
+    }
+
+    public struct StorageCheck: Codable, Sendable {
+        public var status: String
+        public var path: String
+        public var freeGb: Double?
+        public var usedGb: Double?
+        public var totalGb: Double?
+        public var percentUsed: Double?
+    }
+
+    public struct PoolStats: Codable, Sendable {
+        public var maxConnections: Int
+        public var inUse: Int
+    }
+
+    public struct SystemHealth: Codable, Sendable, ResponseEncodable {
+        public var status: String
+        public var timestamp: Date
+        public var apiVersion: String
+        public var system: SystemInfo
+        public var database: SystemDatabase
+        public var uptimeSeconds: Int
+    }
+
+    public struct SystemInfo: Codable, Sendable {
+        public var platform: String
+        public var cpuCount: Int
+        public var memory: Memory
+        public var disk: Disk
+    }
+
+    public struct Memory: Codable, Sendable {
+        public var total: Int64
+        public var available: Int64?
+        public var used: Int64?
+        public var percent: Double?
+    }
+
+    public struct Disk: Codable, Sendable {
+        public var total: Int64?
+        public var used: Int64?
+        public var free: Int64?
+        public var percent: Double?
+    }
+
+    public struct SystemDatabase: Codable, Sendable {
+        public var status: String
+        public var message: String
+        public var latencyMs: Double?
+    }
+
+    public struct DatabaseInfo: Codable, Sendable, ResponseEncodable {
+        public var status: String
+        public var serverVersion: String
+        public var database: String
+        public var sizeBytes: Int64
+        public var latencyMs: Double
+        public var pool: PoolStats
+        public var migrations: Migrations
+        public var tables: [Table]
+    }
+
+    public struct Migrations: Codable, Sendable {
+        public var applied: Int
+        public var latest: String?
+    }
+
+    public struct Table: Codable, Sendable {
+        public var name: String
+        public var rowsEstimate: Int64
+        public var sizeBytes: Int64
+    }
+
+    public func register(in registry: RouteRegistry) {
+        registry.addProtected(
+            RouteDeclaration(
+                .get, "/api/v1/system/database", summary: "Database version, size, pool, migrations and table statistics",
+                tag: "health", access: .permission("platform:system:database"),
+                responses: [.json(.ok, DatabaseInfo.self), .error(.serviceUnavailable, "Database unreachable")])
+        ) { _, _ in try await self.databaseInfo() }
+
+        registry.addPublic(
+            RouteDeclaration(
+                .get, "/health", summary: "Liveness: the process is up (does not touch the database)", tag: "health",
+                access: .public, responses: [.json(.ok, Liveness.self)])
+        ) { _, _ in Liveness(status: "ok") }
+
+        registry.addPublic(
+            RouteDeclaration(
+                .get, "/api/v1/health", summary: "Readiness, with ?detailed=true for database, storage and pool diagnostics",
+                tag: "health", access: .public,
+                parameters: [.query("detailed", ["type": "boolean", "default": false], description: "Include diagnostics")],
+                responses: [.json(.ok, Health.self, "Healthy"), .json(.serviceUnavailable, Health.self, "A critical part is down")])
+        ) { request, _ in try await self.health(request) }
+
+        registry.addPublic(
+            RouteDeclaration(
+                .get, "/api/v1/system/health", summary: "System resources, database status and uptime", tag: "health",
+                access: .public,
+                responses: [.json(.ok, SystemHealth.self, "Healthy"), .json(.serviceUnavailable, SystemHealth.self, "Database unreachable")])
+        ) { _, _ in try await self.systemHealth() }
+    }
+
+    func health(_ request: Request) async throws -> Response {
+        let detailedText = request.uri.queryParameters["detailed"].map(String.init)
+        let detailed: Bool
+        switch detailedText {
+        case nil, "false": detailed = false
+        case "true": detailed = true
+        default: throw APIError.validation(["detailed": "must be true or false"])
+        }
+        let databaseCheck = await checkDatabase()
+        let healthy = databaseCheck.status == "ok"
+        let body = Health(
+            status: healthy ? "ok" : "unhealthy", version: Self.apiVersion, timestamp: Date(),
+            uptimeSeconds: Int(Date().timeIntervalSince(started)),
+            details: detailed
+                ? Details(
+                    database: databaseCheck, storage: checkStorage(),
+                    pool: PoolStats(maxConnections: database.maxConnections, inUse: database.connectionsInUse))
+                : nil)
+        return try Self.json(body, status: healthy ? .ok : .serviceUnavailable)
+    }
+
+    func systemHealth() async throws -> Response {
+        let check = await checkDatabase()
+        let disk = Self.diskUsage(storageDirectory)
+        let memory = Self.memory()
+        let body = SystemHealth(
+            status: check.status == "ok" ? "healthy" : "unhealthy", timestamp: Date(), apiVersion: Self.apiVersion,
+            system: SystemInfo(
+                platform: ProcessInfo.processInfo.operatingSystemVersionString,
+                cpuCount: ProcessInfo.processInfo.activeProcessorCount, memory: memory,
+                disk: Disk(
+                    total: disk?.total, used: disk.map { $0.total - $0.free }, free: disk?.free,
+                    percent: disk.map { Self.round(Double($0.total - $0.free) / Double(max($0.total, 1)) * 100) })),
+            database: SystemDatabase(
+                status: check.status == "ok" ? "healthy" : "unhealthy", message: check.message, latencyMs: check.latencyMs),
+            uptimeSeconds: Int(Date().timeIntervalSince(started)))
+        return try Self.json(body, status: check.status == "ok" ? .ok : .serviceUnavailable)
+    }
+
+    func databaseInfo() async throws -> DatabaseInfo {
+        let latency = try await database.ping()
+        return try await database.withPlatformScope { tx in
+            let (version, name, size) = try await tx.first(
+                "SELECT current_setting('server_version'), current_database(), pg_database_size(current_database())",
+                as: (String, String, Int64).self) ?? ("", "", Int64(0))
+            let (applied, latest) = try await tx.first(
+                "SELECT count(*)::int, max(name) FROM schema_migrations", as: (Int, String?).self) ?? (0, nil)
+            let tables = try await tx.all(
+                """
+                SELECT relname::text, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables
+                WHERE schemaname = 'public' ORDER BY relname
+                """, as: (String, Int64, Int64).self)
+            return DatabaseInfo(
+                status: "healthy", serverVersion: version, database: name, sizeBytes: size,
+                latencyMs: Self.round(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15),
+                pool: PoolStats(maxConnections: database.maxConnections, inUse: database.connectionsInUse),
+                migrations: Migrations(applied: applied, latest: latest),
+                tables: tables.map { Table(name: $0.0, rowsEstimate: $0.1, sizeBytes: $0.2) })
+        }
+    }
+
+    func checkDatabase() async -> DatabaseCheck {
+        do {
+            let latency = try await withDeadline(.seconds(3)) { try await database.ping() }
+            let millis = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
+            return DatabaseCheck(status: "ok", message: "Database is accessible", latencyMs: Self.round(millis))
+        } catch {
+            return DatabaseCheck(status: "error", message: "Database is not reachable", latencyMs: nil)
+        }
+    }
+
+    func checkStorage() -> StorageCheck {
+        guard let disk = Self.diskUsage(storageDirectory) else {
+            return StorageCheck(status: "error", path: storageDirectory)
+        }
+        let gb = 1_073_741_824.0
+        let used = disk.total - disk.free
+        return StorageCheck(
+            status: Double(disk.free) / Double(max(disk.total, 1)) < 0.02 ? "warning" : "ok", path: storageDirectory,
+            freeGb: Self.round(Double(disk.free) / gb), usedGb: Self.round(Double(used) / gb),
+            totalGb: Self.round(Double(disk.total) / gb),
+            percentUsed: Self.round(Double(used) / Double(max(disk.total, 1)) * 100))
+    }
+
+    /// Free and total bytes of the file system holding `path` (or its nearest existing parent).
+    static func diskUsage(_ path: String) -> (total: Int64, free: Int64)? {
+        var candidate = URL(fileURLWithPath: path).standardizedFileURL
+        while !FileManager.default.fileExists(atPath: candidate.path) && candidate.path != "/" {
+            candidate.deleteLastPathComponent()
+        }
+        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: candidate.path),
+            let total = (attributes[.systemSize] as? NSNumber)?.int64Value,
+            let free = (attributes[.systemFreeSize] as? NSNumber)?.int64Value
+        else { return nil }
+        return (total, free)
+    }
+
+    static func memory() -> Memory {
+        let total = Int64(ProcessInfo.processInfo.physicalMemory)
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else {
+            return Memory(total: total)
+        }
+        var available: Int64?
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            available = line.split(separator: " ").dropFirst().first.flatMap { Int64($0) }.map { $0 * 1024 }
+        }
+        guard let available else { return Memory(total: total) }
+        return Memory(
+            total: total, available: available, used: total - available,
+            percent: round(Double(total - available) / Double(max(total, 1)) * 100))
+    }
+
+    static func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let data = try PlatformJSON.makeEncoder().encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: .init(bytes: data)))
+    }
+}
+
+/// Runs `body`, failing with `CancellationError` when it takes longer than `timeout`.
+public func withDeadline<Result: Sendable>(
+    _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw CancellationError()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import PlatformSupport
+
+/// Builds the OpenAPI 3.1 document from the declared routes.
+public struct OpenAPIDocument {
+    public var title: String
+    public var version: String
+    public var routes: [RouteDeclaration]
+
+    public init(title: String, version: String, routes: [RouteDeclaration]) {
+        self.title = title
+        self.version = version
+        self.routes = routes
+    }
+
+    public func build() -> JSONValue {
+        let schemas = SchemaBuilder()
+        let errorSchema = schemas.schema(for: ErrorEnvelope.self)
+        var paths: [String: [String: JSONValue]] = [:]
+        for route in routes.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route, schemas: schemas, errorSchema: errorSchema)
+        }
+        let components: [String: JSONValue] = [
+            "schemas": .object(schemas.components),
+            "securitySchemes": [
+                "bearerAuth": ["type": "http", "scheme": "bearer", "description": "An access token (JWT) or an API key"],
+                "apiKeyAuth": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
+            ],
+        ]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": .string(title), "version": .string(version)],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": .object(components),
+        ]
+    }
+
+    func operation(_ route: RouteDeclaration, schemas: SchemaBuilder, errorSchema: JSONValue) -> JSONValue {
+        var operation: [String: JSONValue] = [
+            "operationId": .string(route.operationID),
+            "summary": .string(route.summary),
+            "tags": [.string(route.tag)],
+        ]
+        if let description = route.description { operation["description"] = .string(description) }
+
+        var parameters: [JSONValue] = []
+        let declaredPath = Dictionary(route.parameters.filter { $0.location == .path }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in route.pathParameterNames {
+            let parameter = declaredPath[name] ?? .path(name)
+            parameters.append(Self.parameter(parameter))
+        }
+        for parameter in route.parameters where parameter.location != .path {
+            parameters.append(Self.parameter(parameter))
+        }
+        if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+
+        if let body = route.requestBody {
+            operation["requestBody"] = [
+                "required": .bool(route.requestBodyRequired),
+                "content": .object([route.requestContentType: ["schema": Self.schema(body, schemas: schemas)]]),
+            ]
+        }
+
+        var responses: [String: JSONValue] = [:]
+        for response in route.responses {
+            var entry: [String: JSONValue] = ["description": .string(response.description)]
+            if let schema = response.schema, let contentType = response.contentType {
+                entry["content"] = .object([contentType: ["schema": Self.schema(schema, schemas: schemas)]])
+            }
+            responses[String(response.status.code)] = .object(entry)
+        }
+        func error(_ status: Int, _ description: String) {
+            if responses[String(status)] == nil {
+                responses[String(status)] = [
+                    "description": .string(description),
+                    "content": ["application/json": ["schema": errorSchema]],
+                ]
+            }
+        }
+        if route.requestBody != nil || parameters.contains(where: { $0["in"] != "path" }) {
+            error(400, "The request could not be read")
+            error(422, "The request has invalid fields")
+        }
+        if route.requestBody != nil {
+            error(413, "The request body is too large")
+            error(415, "The request body is not JSON")
+        }
+        if !route.pathParameterNames.isEmpty { error(404, "Not found") }
+        error(429, "Rate limit exceeded; see Retry-After")
+        if route.access != .public {
+            error(401, "Authentication is required")
+            if route.access.permissionCode != nil { error(403, "The caller lacks the required permission") }
+            operation["security"] = [["bearerAuth": []], ["apiKeyAuth": []]]
+            operation["x-permission"] = route.access.permissionCode.map { .string($0) } ?? "authenticated"
+        } else {
+            // No credential is needed, but one that is sent and does not check out is refused.
+            error(401, "A credential was sent and is not valid")
+            operation["security"] = []
+        }
+        operation["responses"] = .object(responses)
+        return .object(operation)
+    }
+
+    static func parameter(_ parameter: RouteParameter) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "name": .string(parameter.name),
+            "in": .string(parameter.location.rawValue),
+            "required": .bool(parameter.required),
+            "schema": parameter.schema,
+        ]
+        if let description = parameter.description { object["description"] = .string(description) }
+        return .object(object)
+    }
+
+    static func schema(_ source: SchemaSource, schemas: SchemaBuilder) -> JSONValue {
+        switch source {
+        case .type(let type): schemas.schema(for: type)
+        case .schema(let schema): schema
+        }
+    }
+}
+
