@@ -157,7 +157,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.workflows.register(in: registry)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
-    ContentModule(database: dependencies.database).register(in: registry)
+    ContentModule(database: dependencies.database, tenants: TenantCodeDirectory(database: dependencies.database)).register(in: registry)
     SettingsModule(
         database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config, providers: dependencies.providers
     ).register(in: registry)

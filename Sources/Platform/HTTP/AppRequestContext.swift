@@ -53,4 +53,10 @@ extension AuthenticatedContext {
         guard let id = parameters.get(name, as: UUID.self) else { throw APIError.notFound(what, code: code) }
         return id
     }
+
+    /// A UUID path parameter; anything else names nothing and answers `notFound`.
+    public func pathUUID(_ name: String = "id", or notFound: APIError) throws -> UUID {
+        guard let id = parameters.get(name, as: UUID.self) else { throw notFound }
+        return id
+    }
 }

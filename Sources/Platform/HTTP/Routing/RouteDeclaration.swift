@@ -43,6 +43,11 @@ public struct RouteParameter: Sendable {
         RouteParameter(name, in: .path, schema: schema, description: description)
     }
 
+    /// A path parameter holding a UUID (an id).
+    public static func uuid(_ name: String, description: String? = nil) -> RouteParameter {
+        .path(name, ["type": "string", "format": "uuid"], description: description)
+    }
+
     /// `limit`, `offset` and their aliases, as `PageRequest` reads them.
     public static let paging: [RouteParameter] = [
         .query("limit", ["type": "integer", "minimum": 1, "maximum": .int(Int64(PageRequest.maximumLimit)), "default": .int(Int64(PageRequest.defaultLimit))]),

@@ -1,9 +1,12 @@
 import Hummingbird
-import PlatformDatabase
 import PlatformSupport
 
-/// The only way modules add routes: each one comes with its declaration, and the access it
-/// declares is enforced by the route itself, so a route cannot exist undeclared or unguarded.
+/// The only way routes are added: modules register through `RouteGroup`s made here, each route
+/// with its declaration, and the access it declares is enforced by the route itself, so a route
+/// cannot exist undeclared, ungrouped or unguarded.
+///
+/// Literal path segments win over `{parameter}` siblings whatever the registration order
+/// (Hummingbird's trie resolves children by specificity; `RouteRegistryTests` holds it to that).
 public struct RouteRegistry {
     public typealias PermissionCheck = @Sendable (RouteAccess, AuthenticatedContext) throws -> Void
 
@@ -25,29 +28,30 @@ public struct RouteRegistry {
         }
     }
 
-    /// Adds a route anyone may call.
-    public func addPublic<Output: ResponseGenerator>(
+    /// Adds a declared route; a protected one checks its caller before the handler runs.
+    func add<Output: ResponseGenerator>(
         _ declaration: RouteDeclaration,
         handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Output
     ) {
-        precondition(declaration.access == .public, "\(declaration.path): use addProtected for a route that is not public")
-        table.append(declaration)
-        router.on(RouterPath(declaration.path), method: declaration.method, use: handler)
-    }
-
-    /// Adds a route for signed-in callers; the handler sees a non-optional principal.
-    public func addProtected<Output: ResponseGenerator>(
-        _ declaration: RouteDeclaration,
-        handler: @escaping @Sendable (Request, AuthenticatedContext) async throws -> Output
-    ) {
-        precondition(declaration.access != .public, "\(declaration.path): a protected route must name its permission")
         table.append(declaration)
         let access = declaration.access
+        guard access != .public else {
+            router.on(RouterPath(declaration.path), method: declaration.method, use: handler)
+            return
+        }
         let authorize = self.authorize
         router.on(RouterPath(declaration.path), method: declaration.method) { request, context in
-            let authenticated = try AuthenticatedContext(context: context)
-            try authorize(access, authenticated)
-            return try await handler(request, authenticated)
+            try authorize(access, try AuthenticatedContext(context: context))
+            return try await handler(request, context)
         }
+    }
+
+    // TRANSITION: removed once every module registers through groups.
+    public func addPublic<Output: ResponseGenerator>(_ declaration: RouteDeclaration, handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Output) {
+        add(declaration, handler: handler)
+    }
+
+    public func addProtected<Output: ResponseGenerator>(_ declaration: RouteDeclaration, handler: @escaping @Sendable (Request, AuthenticatedContext) async throws -> Output) {
+        add(declaration) { request, context in try await handler(request, try AuthenticatedContext(context: context)) }
     }
 }

@@ -125,6 +125,7 @@ final class SchemaRecorder: Decoder {
         var name: String
         var schema: JSONValue
         var required: Bool
+        var type: any Decodable.Type
     }
 
     let builder: SchemaBuilder
@@ -144,7 +145,7 @@ final class SchemaRecorder: Decoder {
         guard !quiet else { return }
         let name = key.stringValue.snakeCased
         guard !properties.contains(where: { $0.name == name }) else { return }
-        properties.append(Property(name: name, schema: builder.schema(for: type), required: required))
+        properties.append(Property(name: name, schema: builder.schema(for: type), required: required, type: type))
     }
 
     func objectSchema() -> JSONValue {

@@ -1,0 +1,18 @@
+import Foundation
+import PlatformDatabase
+
+/// `TenantDirectory` over the tenants table, for modules that serve a tenant named by code.
+public struct TenantCodeDirectory: TenantDirectory {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func activeTenantID(code: String) async throws -> UUID? {
+        // Platform scope: the code is the only thing a public request has to go on.
+        try await database.withPlatformScope { tx in
+            try await tx.value("SELECT id FROM tenants WHERE code = \(code) AND status = 'active' AND deleted_at IS NULL", as: UUID.self)
+        }
+    }
+}
