@@ -78,8 +78,8 @@ struct AppDependencies: Sendable {
             logger: logger)
     }
 
-    var workflows: TasksModule {
-        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine)
+    var tasks: TasksModule {
+        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine, tenants: TenantCodeDirectory(database: database))
     }
 
     var tenancy: TenancyModule {
@@ -154,7 +154,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     ).register(in: registry)
     dependencies.tenancy.register(in: registry)
     EventStreamController(bus: dependencies.events, database: dependencies.database).register(in: registry)
-    dependencies.workflows.register(in: registry)
+    dependencies.tasks.register(in: registry)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
     ContentModule(database: dependencies.database, tenants: TenantCodeDirectory(database: dependencies.database)).register(in: registry)

@@ -5,19 +5,21 @@ import PlatformHTTP
 import PlatformSupport
 import TaskEngine
 
-/// The `workflows` rows of routes.tsv: tasks (all three seeds' task APIs on one engine), the
+/// The `tasks` rows of routes.tsv: tasks (all three seeds' task APIs on one engine), the
 /// command queue and bulk operations.
 public struct TasksModule: Sendable {
     let database: Database
     let bus: EventBus
     let handlers: TaskHandlerRegistry
     let engine: TaskEngineSettings
+    let tenants: any TenantDirectory
 
-    public init(database: Database, bus: EventBus, handlers: TaskHandlerRegistry, engine: TaskEngineSettings) {
+    public init(database: Database, bus: EventBus, handlers: TaskHandlerRegistry, engine: TaskEngineSettings, tenants: any TenantDirectory) {
         self.database = database
         self.bus = bus
         self.handlers = handlers
         self.engine = engine
+        self.tenants = tenants
     }
 
     /// The handlers this module contributes to every worker.
@@ -26,13 +28,13 @@ public struct TasksModule: Sendable {
     }
 
     public func register(in registry: RouteRegistry) {
-        // Literal paths before `{id}` ones that share a prefix, so the router sees both.
-        TaskQueueController(database: database, engine: engine).register(in: registry)
-        TaskInsightController(database: database, bus: bus, handlers: handlers).register(in: registry)
-        IntentController(database: database).register(in: registry)
-        TaskController(database: database).register(in: registry)
-        CommandController(database: database, engine: engine).register(in: registry)
-        BulkController(database: database).register(in: registry)
+        let tasks = registry.group("/api/v1/tasks", tag: "tasks")
+        TaskQueueController(database: database, engine: engine).register(in: tasks.group("", tag: "task queues"))
+        TaskInsightController(database: database, bus: bus, handlers: handlers).register(in: tasks)
+        IntentController(database: database).register(in: tasks)
+        TaskController(database: database).register(in: tasks)
+        CommandController(database: database, engine: engine).register(in: registry.group("/api/v1/commands", tag: "commands"))
+        BulkController(database: database, tenants: tenants).register(in: registry.group("/api/v1/bulk", tag: "tasks"))
     }
 }
 
@@ -50,13 +52,6 @@ func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: A
     }
     return try PlatformRequestDecoder.decode(type, from: Data(buffer.readableBytesView))
 }
-
-/// The `{id}` (or `{task_id}`) path parameter; anything that is not a UUID names no task.
-func pathID(_ context: AuthenticatedContext, _ name: String = "id", what: String = "Task", code: String = "TASK_NOT_FOUND") throws -> UUID {
-    try context.pathUUID(name, notFound: what, code: code)
-}
-
-let taskIDParameter = RouteParameter.path("id", ["type": "string", "format": "uuid"])
 
 enum TaskRules {
     static func isQueueName(_ text: String) -> Bool { text.wholeMatch(of: /[a-z0-9][a-z0-9_.:-]{0,62}/) != nil }

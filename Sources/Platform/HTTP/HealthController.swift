@@ -113,44 +113,32 @@ public struct HealthController: Sendable {
         public var sizeBytes: Int64
     }
 
-    public func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/system/database", summary: "Database version, size, pool, migrations and table statistics",
-                tag: "health", access: .permission("platform:system:database"),
-                responses: [.json(.ok, DatabaseInfo.self), .error(.serviceUnavailable, "Database unreachable")])
-        ) { _, _ in try await self.databaseInfo() }
-
-        registry.addPublic(
-            RouteDeclaration(
-                .get, "/health", summary: "Liveness: the process is up (does not touch the database)", tag: "health",
-                access: .public, responses: [.json(.ok, Liveness.self)])
-        ) { _, _ in Liveness(status: "ok") }
-
-        registry.addPublic(
-            RouteDeclaration(
-                .get, "/api/v1/health", summary: "Readiness, with ?detailed=true for database, storage and pool diagnostics",
-                tag: "health", access: .public,
-                parameters: [.query("detailed", ["type": "boolean", "default": false], description: "Include diagnostics")],
-                responses: [.json(.ok, Health.self, "Healthy"), .json(.serviceUnavailable, Health.self, "A critical part is down")])
-        ) { request, _ in try await self.health(request) }
-
-        registry.addPublic(
-            RouteDeclaration(
-                .get, "/api/v1/system/health", summary: "System resources, database status and uptime", tag: "health",
-                access: .public,
-                responses: [.json(.ok, SystemHealth.self, "Healthy"), .json(.serviceUnavailable, SystemHealth.self, "Database unreachable")])
-        ) { _, _ in try await self.systemHealth() }
+    struct HealthQuery: QueryInput {
+        var detailed: Bool?
+        static let parameterDocs: [String: QueryParameterDoc] = ["detailed": .init("Include diagnostics", default: false)]
     }
 
-    func health(_ request: Request) async throws -> Response {
-        let detailedText = request.uri.queryParameters["detailed"].map(String.init)
-        let detailed: Bool
-        switch detailedText {
-        case nil, "false": detailed = false
-        case "true": detailed = true
-        default: throw APIError.validation(["detailed": "must be true or false"])
-        }
+    public func register(in registry: RouteRegistry) {
+        let routes = registry.group("", tag: "health")
+        routes.get(
+            "/api/v1/system/database", "Database version, size, pool, migrations and table statistics", .permission("platform:system:database"),
+            responses: [.error(.serviceUnavailable, "Database unreachable")], use: databaseInfo)
+        routes.get("/health", "Liveness: the process is up (does not touch the database)", .public, use: liveness)
+        routes.get(
+            "/api/v1/health", "Readiness, with ?detailed=true for database, storage and pool diagnostics", .public, query: HealthQuery.self,
+            responses: [.json(.ok, Health.self, "Healthy"), .json(.serviceUnavailable, Health.self, "A critical part is down")], use: health)
+        routes.get(
+            "/api/v1/system/health", "System resources, database status and uptime", .public,
+            responses: [.json(.ok, SystemHealth.self, "Healthy"), .json(.serviceUnavailable, SystemHealth.self, "Database unreachable")],
+            use: systemHealth)
+    }
+
+    func liveness(_ request: Request, _ context: AppRequestContext) async throws -> Liveness {
+        Liveness(status: "ok")
+    }
+
+    func health(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let detailed = try request.query(HealthQuery.self).detailed ?? false
         let databaseCheck = await checkDatabase()
         let healthy = databaseCheck.status == "ok"
         let body = Health(
@@ -164,7 +152,7 @@ public struct HealthController: Sendable {
         return try Self.json(body, status: healthy ? .ok : .serviceUnavailable)
     }
 
-    func systemHealth() async throws -> Response {
+    func systemHealth(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let check = await checkDatabase()
         let disk = Self.diskUsage(storageDirectory)
         let memory = Self.memory()
@@ -182,25 +170,19 @@ public struct HealthController: Sendable {
         return try Self.json(body, status: check.status == "ok" ? .ok : .serviceUnavailable)
     }
 
-    func databaseInfo() async throws -> DatabaseInfo {
+    func databaseInfo(_ request: Request, _ context: AuthenticatedContext) async throws -> DatabaseInfo {
         let latency = try await database.ping()
         return try await database.withPlatformScope { tx in
-            let (version, name, size) = try await tx.first(
-                "SELECT current_setting('server_version'), current_database(), pg_database_size(current_database())",
-                as: (String, String, Int64).self) ?? ("", "", Int64(0))
-            let (applied, latest) = try await tx.first(
-                "SELECT count(*)::int, max(name) FROM schema_migrations", as: (Int, String?).self) ?? (0, nil)
-            let tables = try await tx.all(
-                """
-                SELECT relname::text, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables
-                WHERE schemaname = 'public' ORDER BY relname
-                """, as: (String, Int64, Int64).self)
+            let statistics = DatabaseStatisticsStore()
+            let server = try await statistics.server(in: tx)
+            let migrations = try await statistics.migrations(in: tx)
+            let tables = try await statistics.tables(in: tx)
             return DatabaseInfo(
-                status: "healthy", serverVersion: version, database: name, sizeBytes: size,
+                status: "healthy", serverVersion: server?.serverVersion ?? "", database: server?.database ?? "", sizeBytes: server?.sizeBytes ?? 0,
                 latencyMs: Self.round(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15),
                 pool: PoolStats(maxConnections: database.maxConnections, inUse: database.connectionsInUse),
-                migrations: Migrations(applied: applied, latest: latest),
-                tables: tables.map { Table(name: $0.0, rowsEstimate: $0.1, sizeBytes: $0.2) })
+                migrations: Migrations(applied: migrations?.applied ?? 0, latest: migrations?.latest),
+                tables: tables.map { Table(name: $0.name, rowsEstimate: $0.rowsEstimate, sizeBytes: $0.sizeBytes) })
         }
     }
 

@@ -15,4 +15,9 @@ public struct TenantCodeDirectory: TenantDirectory {
             try await tx.value("SELECT id FROM tenants WHERE code = \(code) AND status = 'active' AND deleted_at IS NULL", as: UUID.self)
         }
     }
+
+    public func isActiveMember(_ userID: UUID, of tenantID: UUID, in tx: DatabaseTransaction) async throws -> Bool {
+        try await tx.value(
+            "SELECT 1 FROM tenant_memberships WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND status = 'active'", as: Int.self) != nil
+    }
 }

@@ -8,6 +8,8 @@ import TaskEngine
 /// `POST /bulk`: one operation over many tasks, all or nothing.
 struct BulkController: Sendable {
     let database: Database
+    let tenants: any TenantDirectory
+    let store = BulkStore()
 
     enum Operation: String, Codable, Sendable, SchemaEnum, CaseIterable {
         case updateStatus = "update_status"
@@ -37,17 +39,15 @@ struct BulkController: Sendable {
         var result: JSONValue
     }
 
-    func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/bulk", summary: "Update the status of, delete, export or reassign many tasks at once (all or nothing)",
-                description: "`update_status` needs `parameters.new_status`; `export` takes `parameters.export_format` (csv or json, default json); `reassign` needs `parameters.owner_id`, a member of the tenant.",
-                tag: "tasks", access: .permission("workflow:bulk:execute"), body: .type(BulkRequest.self),
-                responses: [
-                    .json(.ok, BulkResult.self), .error(.notFound, "Some tasks do not exist (details.missing)"),
-                    .error(.conflict, "Some tasks cannot take the change (details.tasks: their current status)"),
-                ])
-        ) { request, context in try await self.run(request, context) }
+    func register(in routes: RouteGroup) {
+        routes.post(
+            "", "Update the status of, delete, export or reassign many tasks at once (all or nothing)", .permission("workflow:bulk:execute"),
+            description: "`update_status` needs `parameters.new_status`; `export` takes `parameters.export_format` (csv or json, default json); `reassign` needs `parameters.owner_id`, a member of the tenant.",
+            body: BulkRequest.self,
+            responses: [
+                .error(.notFound, "Some tasks do not exist (details.missing)"),
+                .error(.conflict, "Some tasks cannot take the change (details.tasks: their current status)"),
+            ], use: run)
     }
 
     func run(_ request: Request, _ context: AuthenticatedContext) async throws -> BulkResult {
@@ -65,11 +65,7 @@ struct BulkController: Sendable {
         let tenantID = context.principal.tenantID
         let operationID = UUID.v7()
         return try await database.withTenant(context.tenant) { tx in
-            let tasks = try await TaskStore.records(
-                """
-                SELECT \(unescaped: TaskRecord.columns) FROM tasks t
-                WHERE t.tenant_id = \(tenantID) AND t.id = ANY(\(ids)) AND t.kind = 'task' AND t.deleted_at IS NULL ORDER BY t.id
-                """, in: tx)
+            let tasks = try await store.tasks(ids, tenantID: tenantID, in: tx)
             let found = Set(tasks.map(\.id))
             let missing = ids.filter { !found.contains($0) }
             if !missing.isEmpty {
@@ -112,15 +108,8 @@ struct BulkController: Sendable {
                 return BulkResult(operationId: operationID, operation: body.operation, status: "completed", affected: tasks.count, result: result)
             case .reassign:
                 guard let owner = parameters.ownerId else { throw APIError.internalError }
-                let member = try await tx.first(
-                    "SELECT 1 FROM tenant_memberships WHERE tenant_id = \(tenantID) AND user_id = \(owner) AND status = 'active'", as: Int.self)
-                guard member != nil else { throw APIError.validation(["parameters.owner_id": "is not an active member of this tenant"]) }
-                let updated = try await TaskStore.records(
-                    """
-                    UPDATE tasks AS t SET owner_id = \(owner), updated_at = now()
-                    WHERE t.tenant_id = \(tenantID) AND t.id = ANY(\(ids)) AND t.deleted_at IS NULL
-                    RETURNING \(unescaped: TaskRecord.columns)
-                    """, in: tx)
+                guard try await tenants.isActiveMember(owner, of: tenantID, in: tx) else { throw APIError.validation(["parameters.owner_id": "is not an active member of this tenant"]) }
+                let updated = try await store.reassign(ids, to: owner, tenantID: tenantID, in: tx)
                 for task in updated { try await TaskStore.publish(task, "reassigned", extra: ["owner_id": .string(owner.uuidString.lowercased())], in: tx) }
                 return BulkResult(operationId: operationID, operation: body.operation, status: "completed", affected: updated.count,
                                   result: ["owner_id": .string(owner.uuidString.lowercased())])

@@ -11,183 +11,47 @@ struct CommandController: Sendable {
     let database: Database
     let engine: TaskEngineSettings
 
-    enum Priority: String, Codable, Sendable, SchemaEnum, CaseIterable {
-        case high, normal, low
-
-        var value: Int {
-            switch self {
-            case .high: 80
-            case .normal: 50
-            case .low: 20
-            }
-        }
-
-        init(value: Int) {
-            self = value >= 65 ? .high : value >= 35 ? .normal : .low
-        }
-    }
-
-    /// The seed's words for the engine's statuses.
-    enum CommandStatus: String, Codable, Sendable, SchemaEnum, CaseIterable {
-        case queued, processing, completed, failed, cancelled
-
-        init(_ status: TaskStatus) {
-            switch status {
-            case .pending, .queued: self = .queued
-            case .running: self = .processing
-            case .completed: self = .completed
-            case .failed: self = .failed
-            case .cancelled: self = .cancelled
-            }
-        }
-
-        var engineStatuses: [String] {
-            switch self {
-            case .queued: ["pending", "queued"]
-            case .processing: ["running"]
-            case .completed: ["completed"]
-            case .failed: ["failed"]
-            case .cancelled: ["cancelled"]
-            }
-        }
-    }
-
-    struct CommandView: Codable, Sendable, ResponseEncodable {
-        var commandId: UUID
-        var command: String
-        var parameters: JSONValue
-        var priority: Priority
-        var status: CommandStatus
-        var result: JSONValue?
-        var error: String?
-        var attempts: Int
-        var maxAttempts: Int
-        var createdAt: Date
-        var updatedAt: Date
-        var startedAt: Date?
-        var completedAt: Date?
-
-        init(_ task: TaskRecord) {
-            commandId = task.id
-            command = task.taskType
-            parameters = task.taskInput
-            priority = Priority(value: task.priority)
-            status = CommandStatus(task.status)
-            result = task.taskOutput
-            error = task.errorMessage
-            attempts = task.attempts
-            maxAttempts = task.maxAttempts
-            createdAt = task.createdAt
-            updatedAt = task.updatedAt
-            startedAt = task.startedAt
-            completedAt = task.completedAt
-        }
-    }
-
-    struct CommandList: Codable, Sendable, ResponseEncodable {
-        var commands: [CommandView]
-        var total: Int
-        var limit: Int
-        var offset: Int
-    }
-
-    struct CreateCommand: Codable, Sendable {
-        var command: String
-        var parameters: JSONValue?
-        var priority: Priority?
-        var maxAttempts: Int?
-    }
-
-    struct CompleteCommand: Codable, Sendable {
-        var result: JSONValue?
-    }
-
-    struct FailCommand: Codable, Sendable {
-        var error: String?
-        /// Queue it again (while attempts remain) instead of failing it for good.
-        var retry: Bool?
-    }
-
-    struct QueueStats: Codable, Sendable, ResponseEncodable {
-        var queued: Int
-        var processing: Int
-        var completed: Int
-        var failed: Int
-        var cancelled: Int
-        var avgProcessingTimeMs: Double?
-    }
-
-    struct ClearOld: Codable, Sendable {
-        var olderThanDays: Int?
-    }
-
-    struct Cleared: Codable, Sendable, ResponseEncodable {
-        var deleted: Int
-    }
+    let store = CommandStore()
 
     static let queue = "commands"
 
-    func register(in registry: RouteRegistry) {
-        let idParameter = RouteParameter.path("id", ["type": "string", "format": "uuid"])
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/commands/stats/queue-stats", summary: "Commands by status and mean processing time", tag: "commands",
-                access: .permission("workflow:command:list"), responses: [.json(.ok, QueueStats.self)])
-        ) { _, context in try await self.stats(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/commands/cleanup/clear-old", summary: "Remove finished commands older than N days (default 7)",
-                tag: "commands", access: .permission("workflow:command:cleanup"), body: .type(ClearOld.self), bodyRequired: false,
-                responses: [.json(.ok, Cleared.self)])
-        ) { request, context in try await self.clearOld(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/commands", summary: "Queue a command", tag: "commands", access: .permission("workflow:command:create"),
-                body: .type(CreateCommand.self), responses: [.json(.created, CommandView.self)])
-        ) { request, context in try await self.create(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/commands", summary: "List commands", tag: "commands", access: .permission("workflow:command:list"),
-                parameters: RouteParameter.paging + [.query("status", ["type": "string", "enum": ["queued", "processing", "completed", "failed", "cancelled"]])],
-                responses: [.json(.ok, CommandList.self)])
-        ) { request, context in try await self.list(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/commands/{id}", summary: "One command", tag: "commands", access: .permission("workflow:command:read"),
-                parameters: [idParameter], responses: [.json(.ok, CommandView.self)])
-        ) { _, context in try await self.get(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/commands/{id}/complete", summary: "Mark a command completed with its result", tag: "commands",
-                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(CompleteCommand.self), bodyRequired: false,
-                responses: [.json(.ok, CommandView.self), .error(.conflict, "Already finished")])
-        ) { request, context in try await self.complete(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/commands/{id}/fail", summary: "Mark a command failed, or queue it again with `retry`", tag: "commands",
-                access: .permission("workflow:command:process"), parameters: [idParameter], body: .type(FailCommand.self), bodyRequired: false,
-                responses: [.json(.ok, CommandView.self), .error(.conflict, "Already finished")])
-        ) { request, context in try await self.fail(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/commands/{id}/cancel", summary: "Cancel a command", tag: "commands",
-                access: .permission("workflow:command:cancel"), parameters: [idParameter],
-                responses: [.noContent("Cancelled"), .error(.conflict, "Already finished")])
-        ) { _, context in try await self.cancel(context) }
+    struct ListQuery: QueryInput {
+        var paging: PageRequest
+        var status: CommandStatus?
+    }
+
+    func register(in routes: RouteGroup) {
+        let id = [RouteParameter.uuid("id")]
+        routes.get("/stats/queue-stats", "Commands by status and mean processing time", .permission("workflow:command:list"), use: stats)
+        routes.post(
+            "/cleanup/clear-old", "Remove finished commands older than N days (default 7)", .permission("workflow:command:cleanup"),
+            body: ClearOld.self, bodyRequired: false, use: clearOld)
+        routes.post("", "Queue a command", .permission("workflow:command:create"), body: CreateCommand.self, use: create)
+        routes.get("", "List commands", .permission("workflow:command:list"), query: ListQuery.self, use: list)
+        routes.get("/{id}", "One command", .permission("workflow:command:read"), parameters: id, use: get)
+        routes.post(
+            "/{id}/complete", "Mark a command completed with its result", .permission("workflow:command:process"), parameters: id,
+            body: CompleteCommand.self, bodyRequired: false, responses: [.error(.conflict, "Already finished")], use: complete)
+        routes.post(
+            "/{id}/fail", "Mark a command failed, or queue it again with `retry`", .permission("workflow:command:process"), parameters: id,
+            body: FailCommand.self, bodyRequired: false, responses: [.error(.conflict, "Already finished")], use: fail)
+        routes.post(
+            "/{id}/cancel", "Cancel a command", .permission("workflow:command:cancel"), parameters: id,
+            responses: [.noContent("Cancelled"), .error(.conflict, "Already finished")], use: cancel)
     }
 
     func id(_ context: AuthenticatedContext) throws -> UUID {
-        try pathID(context, what: "Command", code: "COMMAND_NOT_FOUND")
+        try context.pathUUID("id", or: .commandNotFound)
     }
 
     func find(_ id: UUID, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> TaskRecord {
         guard let task = try await TaskStore.find(id, tenantID: context.principal.tenantID, kind: .command, in: tx) else {
-            throw APIError.notFound("Command", code: "COMMAND_NOT_FOUND")
+            throw APIError.commandNotFound
         }
         return task
     }
 
-    func create(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<CommandView> {
+    func create(_ request: Request, _ context: AuthenticatedContext) async throws -> Created<CommandView> {
         let body = try await request.decode(as: CreateCommand.self, context: context)
         var problems: [String: String] = [:]
         if !TaskRules.isTaskType(body.command) { problems["command"] = "must be 1-100 letters, digits or _ . : -" }
@@ -204,33 +68,21 @@ struct CommandController: Sendable {
         let task = try await database.withTenant(context.tenant) { tx in
             try await TaskStore.insert(new, tenantID: context.principal.tenantID, ownerID: context.principal.userID, in: tx)
         }
-        return EditedResponse(status: .created, response: CommandView(task))
+        return Created(CommandView(task))
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> CommandList {
-        let page = try PageRequest(request: request)
-        let statusText = request.uri.queryParameters["status"].map(String.init)
-        let status = statusText.flatMap(CommandStatus.init(rawValue:))
-        if statusText != nil && status == nil { throw APIError.validation(["status": "must be one of queued, processing, completed, failed, cancelled"]) }
-        let statuses = status?.engineStatuses
-        let tenantID = context.principal.tenantID
+        let query = try request.query(ListQuery.self)
+        let page = query.paging
+        let filter = CommandFilter(tenantID: context.principal.tenantID, statuses: query.status?.engineStatuses)
         return try await database.withTenant(context.tenant) { tx in
-            let total = try await tx.first(
-                """
-                SELECT count(*)::int FROM tasks t WHERE t.tenant_id = \(tenantID) AND t.kind = 'command' AND t.deleted_at IS NULL
-                  AND (\(statuses)::text[] IS NULL OR t.status = ANY(\(statuses)))
-                """, as: Int.self) ?? 0
-            let tasks = try await TaskStore.records(
-                """
-                SELECT \(unescaped: TaskRecord.columns) FROM tasks t WHERE t.tenant_id = \(tenantID) AND t.kind = 'command' AND t.deleted_at IS NULL
-                  AND (\(statuses)::text[] IS NULL OR t.status = ANY(\(statuses)))
-                ORDER BY t.id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-                """, in: tx)
+            let total = try await store.count(filter, in: tx)
+            let tasks = try await store.list(filter, page: page, in: tx)
             return CommandList(commands: tasks.map(CommandView.init), total: total, limit: page.limit, offset: page.offset)
         }
     }
 
-    func get(_ context: AuthenticatedContext) async throws -> CommandView {
+    func get(_ request: Request, _ context: AuthenticatedContext) async throws -> CommandView {
         let id = try id(context)
         return CommandView(try await database.withTenant(context.tenant) { tx in try await find(id, context, in: tx) })
     }
@@ -277,29 +129,21 @@ struct CommandController: Sendable {
         })
     }
 
-    func cancel(_ context: AuthenticatedContext) async throws -> Response {
+    func cancel(_ request: Request, _ context: AuthenticatedContext) async throws -> NoContent {
         let id = try id(context)
         let tenantID = context.principal.tenantID
         _ = try await database.withTenant(context.tenant) { tx in
             try await TaskStore.transition(id, tenantID: tenantID, to: .cancelled, change: TaskStatusChange(errorMessage: "cancelled"), kind: .command, in: tx)
         }
-        return Response(status: .noContent)
+        return NoContent()
     }
 
-    func stats(_ context: AuthenticatedContext) async throws -> QueueStats {
+    func stats(_ request: Request, _ context: AuthenticatedContext) async throws -> QueueStats {
         let tenantID = context.principal.tenantID
-        let row = try await database.withTenant(context.tenant) { tx in
-            try await tx.first(
-                """
-                SELECT count(*) FILTER (WHERE status IN ('pending', 'queued'))::int, count(*) FILTER (WHERE status = 'running')::int,
-                       count(*) FILTER (WHERE status = 'completed')::int, count(*) FILTER (WHERE status = 'failed')::int,
-                       count(*) FILTER (WHERE status = 'cancelled')::int,
-                       (avg(extract(epoch FROM completed_at - started_at)) FILTER (WHERE status = 'completed' AND started_at IS NOT NULL) * 1000)::float8
-                FROM tasks WHERE tenant_id = \(tenantID) AND kind = 'command' AND deleted_at IS NULL
-                """, as: (Int, Int, Int, Int, Int, Double?).self)
-        }
-        guard let row else { throw APIError.internalError }
-        return QueueStats(queued: row.0, processing: row.1, completed: row.2, failed: row.3, cancelled: row.4, avgProcessingTimeMs: row.5.map { $0.rounded() })
+        let counts = try await database.withTenant(context.tenant) { tx in try await store.statusCounts(tenantID: tenantID, in: tx) }
+        return QueueStats(
+            queued: counts.queued, processing: counts.processing, completed: counts.completed, failed: counts.failed, cancelled: counts.cancelled,
+            avgProcessingTimeMs: counts.averageMilliseconds.map { $0.rounded() })
     }
 
     func clearOld(_ request: Request, _ context: AuthenticatedContext) async throws -> Cleared {
@@ -308,13 +152,7 @@ struct CommandController: Sendable {
         guard (0...3650).contains(days) else { throw APIError.validation(["older_than_days": "must be from 0 to 3650"]) }
         let tenantID = context.principal.tenantID
         let deleted = try await database.withTenant(context.tenant) { tx in
-            try await tx.execute(
-                """
-                UPDATE tasks SET deleted_at = now(), updated_at = now()
-                WHERE tenant_id = \(tenantID) AND kind = 'command' AND deleted_at IS NULL
-                  AND status IN ('completed', 'failed', 'cancelled') AND completed_at < now() - \(days) * interval '1 day'
-                RETURNING 1
-                """)
+            try await store.deleteFinished(tenantID: tenantID, olderThanDays: days, in: tx)
         }
         return Cleared(deleted: deleted)
     }

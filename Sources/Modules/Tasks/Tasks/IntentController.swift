@@ -9,6 +9,7 @@ import TaskEngine
 /// without running anything; `POST /tasks/confirm-intent` creates and queues the plan.
 struct IntentController: Sendable {
     let database: Database
+    let store = IntentStore()
 
     struct PlanStep: Codable, Sendable, Equatable {
         var step: Int
@@ -98,20 +99,15 @@ struct IntentController: Sendable {
         }
     }
 
-    func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/intent", summary: "Propose a plan of tasks for an intent, without running anything",
-                description: "Known intents: \(Catalog.intents.joined(separator: ", ")).",
-                tag: "tasks", access: .permission("workflow:task:create"), body: .type(IntentRequest.self),
-                responses: [.json(.ok, Proposal.self), .error(.notFound, "No such task (task_id)")])
-        ) { request, context in try await self.propose(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/confirm-intent", summary: "Confirm a proposed plan (its tasks are created and queued) or reject it",
-                tag: "tasks", access: .permission("workflow:task:create"), body: .type(ConfirmRequest.self),
-                responses: [.json(.ok, Decision.self), .error(.notFound, "No such proposal"), .error(.conflict, "The proposal was already decided")])
-        ) { request, context in try await self.confirm(request, context) }
+    func register(in routes: RouteGroup) {
+        routes.post(
+            "/intent", "Propose a plan of tasks for an intent, without running anything", .permission("workflow:task:create"),
+            description: "Known intents: \(Catalog.intents.joined(separator: ", ")).", body: IntentRequest.self,
+            responses: [.error(.notFound, "No such task (task_id)")], use: propose)
+        routes.post(
+            "/confirm-intent", "Confirm a proposed plan (its tasks are created and queued) or reject it", .permission("workflow:task:create"),
+            body: ConfirmRequest.self, responses: [.error(.notFound, "No such proposal"), .error(.conflict, "The proposal was already decided")],
+            use: confirm)
     }
 
     func propose(_ request: Request, _ context: AuthenticatedContext) async throws -> Proposal {
@@ -123,12 +119,9 @@ struct IntentController: Sendable {
         let id = UUID.v7()
         try await database.withTenant(context.tenant) { tx in
             if let taskID = body.taskId { _ = try await TaskController.find(taskID, context, in: tx) }
-            try await tx.query(
-                """
-                INSERT INTO task_intents (tenant_id, id, owner_id, task_id, intent, parameters, plan)
-                VALUES (\(tenantID), \(id), \(context.principal.userID), \(body.taskId), \(body.intent),
-                        \(try PlatformJSON.text(parameters))::jsonb, \(String(decoding: try PlatformJSON.makeEncoder().encode(plan), as: UTF8.self))::jsonb)
-                """)
+            try await store.insert(
+                id: id, tenantID: tenantID, ownerID: context.principal.userID, taskID: body.taskId, intent: body.intent,
+                parameters: parameters, plan: plan, in: tx)
         }
         return Proposal(intentId: id, intent: body.intent, taskId: body.taskId, status: "proposed", parameters: parameters, plan: plan, requiresConfirmation: true)
     }
@@ -141,22 +134,18 @@ struct IntentController: Sendable {
         let tenantID = context.principal.tenantID
         let confirmed = body.confirmed ?? true
         return try await database.withTenant(context.tenant) { tx in
-            guard let row = try await tx.first(
-                """
-                SELECT id, status, plan::text, task_id FROM task_intents
-                WHERE tenant_id = \(tenantID) AND (owner_id = \(context.principal.userID) OR \(context.principal.dataScope == .all))
-                  AND ((\(body.intentId)::uuid IS NOT NULL AND id = \(body.intentId)) OR (\(body.intentId)::uuid IS NULL AND task_id = \(body.taskId)))
-                ORDER BY id DESC LIMIT 1 FOR UPDATE
-                """, as: (UUID, String, String, UUID?).self)
+            guard let intent = try await store.latest(
+                intentID: body.intentId, taskID: body.taskId, tenantID: tenantID, userID: context.principal.userID,
+                tenantWide: context.principal.dataScope == .all, in: tx)
             else { throw APIError.notFound("Intent", code: "INTENT_NOT_FOUND") }
-            guard row.1 == "proposed" else {
-                throw APIError(.conflict, code: "INTENT_DECIDED", message: "The proposal was already \(row.1)", details: ["status": .string(row.1)])
+            guard intent.status == "proposed" else {
+                throw APIError(.conflict, code: "INTENT_DECIDED", message: "The proposal was already \(intent.status)", details: ["status": .string(intent.status)])
             }
             guard confirmed else {
-                try await tx.query("UPDATE task_intents SET status = 'rejected', decided_at = now() WHERE tenant_id = \(tenantID) AND id = \(row.0)")
-                return Decision(intentId: row.0, status: "rejected", tasks: [])
+                try await store.decide(intent.id, tenantID: tenantID, status: "rejected", taskIDs: [], in: tx)
+                return Decision(intentId: intent.id, status: "rejected", tasks: [])
             }
-            let plan = try PlatformJSON.makeDecoder().decode([PlanStep].self, from: Data(row.2.utf8))
+            let plan = intent.plan
             var created: [Int: TaskRecord] = [:]
             var tasks: [TaskRecord] = []
             for step in plan.sorted(by: { $0.step < $1.step }) {
@@ -166,16 +155,15 @@ struct IntentController: Sendable {
                 new.queue = step.queue
                 new.enqueue = true
                 new.dependencies = step.dependsOn.compactMap { created[$0]?.id }
-                var metadata: [String: JSONValue] = ["intent_id": .string(row.0.uuidString.lowercased()), "plan_step": .int(Int64(step.step))]
-                if let parent = row.3 { metadata["parent_task_id"] = .string(parent.uuidString.lowercased()) }
+                var metadata: [String: JSONValue] = ["intent_id": .string(intent.id.uuidString.lowercased()), "plan_step": .int(Int64(step.step))]
+                if let parent = intent.taskId { metadata["parent_task_id"] = .string(parent.uuidString.lowercased()) }
                 new.metadata = .object(metadata)
                 let task = try await TaskStore.insert(new, tenantID: tenantID, ownerID: context.principal.userID, in: tx)
                 created[step.step] = task
                 tasks.append(task)
             }
-            try await tx.query(
-                "UPDATE task_intents SET status = 'confirmed', decided_at = now(), task_ids = \(tasks.map(\.id)) WHERE tenant_id = \(tenantID) AND id = \(row.0)")
-            return Decision(intentId: row.0, status: "confirmed", tasks: tasks)
+            try await store.decide(intent.id, tenantID: tenantID, status: "confirmed", taskIDs: tasks.map(\.id), in: tx)
+            return Decision(intentId: intent.id, status: "confirmed", tasks: tasks)
         }
     }
 }

@@ -7,151 +7,47 @@ import TaskEngine
 
 /// Task CRUD and the status runtime (start, complete, fail, cancel, a worker's PATCH).
 struct TaskController: Sendable {
+    typealias CreateTask = TaskInputs.CreateTask
+    typealias BatchCreate = TaskInputs.BatchCreate
+    typealias UpdateTask = TaskInputs.UpdateTask
+    typealias StatusUpdate = TaskInputs.StatusUpdate
+    typealias CompleteTask = TaskInputs.CompleteTask
+    typealias FailTask = TaskInputs.FailTask
+    typealias CancelTask = TaskInputs.CancelTask
+
     let database: Database
 
-    struct CreateTask: Codable, Sendable {
-        var taskType: String?
-        var taskName: String?
-        var queue: String?
-        var priority: Int?
-        var taskInput: JSONValue?
-        var taskMetadata: JSONValue?
-        var dependencies: [UUID]?
-        var projectId: UUID?
-        var platformAccountId: UUID?
-        var submitId: String?
-        var maxAttempts: Int?
-        var scheduledAt: Date?
-        var visibility: RowVisibility?
-        /// Queue at once (runnable) instead of leaving the task pending.
-        var enqueue: Bool?
-        // The content platform's task fields; kept in task_input.
-        var topic: String?
-        var primaryKeyword: String?
-        var targetAudience: String?
-        var category: String?
-    }
+    let store = TaskListStore()
 
-    struct BatchCreate: Codable, Sendable {
-        var tasks: [CreateTask]
-    }
-
-    struct UpdateTask: Codable, Sendable {
-        var taskName: String?
-        var priority: Int?
-        var queue: String?
-        var taskInput: JSONValue?
-        var taskMetadata: JSONValue?
-        var scheduledAt: Date?
-        var maxAttempts: Int?
-        var visibility: RowVisibility?
-        var projectId: UUID?
-        var platformAccountId: UUID?
-    }
-
-    struct StatusUpdate: Codable, Sendable {
-        var status: TaskStatus?
-        var taskOutput: JSONValue?
-        var taskMetadata: JSONValue?
-        var errorMessage: String?
-        var progress: Int?
-        var currentStep: String?
-        /// The task's context document, replaced whole (its history is kept as JSON Patch).
-        var context: JSONValue?
-        /// The reporting worker; when given, the report only applies under its lease.
-        var workerId: String?
-    }
-
-    struct CompleteTask: Codable, Sendable {
-        var taskOutput: JSONValue?
-        var output: JSONValue?
-        var result: JSONValue?
-        var workerId: String?
-    }
-
-    struct FailTask: Codable, Sendable {
-        var errorMessage: String?
-        var error: String?
-        var workerId: String?
-    }
-
-    struct CancelTask: Codable, Sendable {
-        var reason: String?
-    }
-
-    func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks", summary: "Create a task (pending, or queued with `enqueue: true`)", tag: "tasks",
-                access: .permission("workflow:task:create"), body: .type(CreateTask.self),
-                responses: [.json(.created, TaskRecord.self)])
-        ) { request, context in try await self.create(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/batch", summary: "Create several tasks at once (all or none)", tag: "tasks",
-                access: .permission("workflow:task:create"), body: .type(BatchCreate.self),
-                responses: [.json(.created, [TaskRecord].self)])
-        ) { request, context in try await self.createBatch(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/tasks", summary: "List tasks", tag: "tasks", access: .permission("workflow:task:list"),
-                parameters: RouteParameter.paging + [
-                    .query("project_id", ["type": "string", "format": "uuid"]),
-                    .query("task_type", ["type": "string"]),
-                    .query("queue", ["type": "string"]),
-                    .query("status", ["type": "string", "enum": ["pending", "queued", "running", "in_progress", "completed", "failed", "cancelled"]]),
-                    .query("sort_by", ["type": "string", "enum": ["created_at", "updated_at", "status", "priority"]]),
-                    .query("order", ["type": "string", "enum": ["asc", "desc"]]),
-                ],
-                responses: [.json(.ok, Page<TaskRecord>.self)])
-        ) { request, context in try await self.list(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/tasks/{id}", summary: "One task", tag: "tasks", access: .permission("workflow:task:read"),
-                parameters: [taskIDParameter], responses: [.json(.ok, TaskRecord.self)])
-        ) { _, context in try await self.get(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .put, "/api/v1/tasks/{id}", summary: "Change a task's definition (input, queue and schedule only while it waits)",
-                tag: "tasks", access: .permission("workflow:task:update"), parameters: [taskIDParameter], body: .type(UpdateTask.self),
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "The task has started; only its name, metadata and visibility can change")])
-        ) { request, context in try await self.update(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .patch, "/api/v1/tasks/{id}", summary: "A worker's status report: status, progress, step, output, context",
-                tag: "tasks", access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(StatusUpdate.self),
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "The status cannot change that way (details.current_status), or another worker holds the lease")])
-        ) { request, context in try await self.patch(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .delete, "/api/v1/tasks/{id}", summary: "Delete a task that is not running", tag: "tasks",
-                access: .permission("workflow:task:delete"), parameters: [taskIDParameter],
-                responses: [.noContent("Deleted"), .error(.conflict, "The task is running; cancel it first")])
-        ) { _, context in try await self.delete(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/{id}/start", summary: "Mark a task running (outside the queue: no lease)", tag: "tasks",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter],
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Not pending or queued")])
-        ) { _, context in try await self.move(context, to: .running, TaskStatusChange()) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/{id}/complete", summary: "Complete a running task with its output", tag: "tasks",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(CompleteTask.self), bodyRequired: false,
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Not running")])
-        ) { request, context in try await self.complete(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/{id}/fail", summary: "Fail a running task", tag: "tasks",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter], body: .type(FailTask.self), bodyRequired: false,
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Not running")])
-        ) { request, context in try await self.fail(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/{id}/cancel", summary: "Cancel a task; a running handler is stopped", tag: "tasks",
-                access: .permission("workflow:task:cancel"), parameters: [taskIDParameter], body: .type(CancelTask.self), bodyRequired: false,
-                responses: [.json(.ok, TaskRecord.self), .error(.conflict, "Already finished")])
-        ) { request, context in try await self.cancel(request, context) }
+    func register(in routes: RouteGroup) {
+        let id = [RouteParameter.uuid("id")]
+        routes.post("", "Create a task (pending, or queued with `enqueue: true`)", .permission("workflow:task:create"), body: CreateTask.self, use: create)
+        routes.post("/batch", "Create several tasks at once (all or none)", .permission("workflow:task:create"), body: BatchCreate.self, use: createBatch)
+        routes.get("", "List tasks", .permission("workflow:task:list"), query: TaskInputs.ListQuery.self, use: list)
+        routes.get("/{id}", "One task", .permission("workflow:task:read"), parameters: id, use: get)
+        routes.put(
+            "/{id}", "Change a task's definition (input, queue and schedule only while it waits)", .permission("workflow:task:update"),
+            parameters: id, body: UpdateTask.self,
+            responses: [.error(.conflict, "The task has started; only its name, metadata and visibility can change")], use: update)
+        routes.patch(
+            "/{id}", "A worker's status report: status, progress, step, output, context", .permission("workflow:task:execute"),
+            parameters: id, body: StatusUpdate.self,
+            responses: [.error(.conflict, "The status cannot change that way (details.current_status), or another worker holds the lease")], use: patch)
+        routes.delete(
+            "/{id}", "Delete a task that is not running", .permission("workflow:task:delete"), parameters: id,
+            responses: [.noContent("Deleted"), .error(.conflict, "The task is running; cancel it first")], use: delete)
+        routes.post(
+            "/{id}/start", "Mark a task running (outside the queue: no lease)", .permission("workflow:task:execute"), parameters: id,
+            responses: [.error(.conflict, "Not pending or queued")], use: start)
+        routes.post(
+            "/{id}/complete", "Complete a running task with its output", .permission("workflow:task:execute"), parameters: id,
+            body: CompleteTask.self, bodyRequired: false, responses: [.error(.conflict, "Not running")], use: complete)
+        routes.post(
+            "/{id}/fail", "Fail a running task", .permission("workflow:task:execute"), parameters: id,
+            body: FailTask.self, bodyRequired: false, responses: [.error(.conflict, "Not running")], use: fail)
+        routes.post(
+            "/{id}/cancel", "Cancel a task; a running handler is stopped", .permission("workflow:task:cancel"), parameters: id,
+            body: CancelTask.self, bodyRequired: false, responses: [.error(.conflict, "Already finished")], use: cancel)
     }
 
     /// Checks a create body; every bad field is named.
@@ -193,14 +89,14 @@ struct TaskController: Sendable {
         return (new, [:])
     }
 
-    func create(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<TaskRecord> {
+    func create(_ request: Request, _ context: AuthenticatedContext) async throws -> Created<TaskRecord> {
         let body = try await request.decode(as: CreateTask.self, context: context)
         let (new, problems) = Self.validate(body)
         guard let new else { throw APIError.validation(problems) }
         let task = try await database.withTenant(context.tenant) { tx in
             try await Self.insert(new, context, field: "dependencies", in: tx)
         }
-        return EditedResponse(status: .created, response: task)
+        return Created(task)
     }
 
     static func insert(_ new: NewTask, _ context: AuthenticatedContext, field: String, in tx: DatabaseTransaction) async throws -> TaskRecord {
@@ -211,7 +107,7 @@ struct TaskController: Sendable {
         return try await TaskStore.insert(new, tenantID: context.principal.tenantID, ownerID: context.principal.userID, in: tx)
     }
 
-    func createBatch(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<[TaskRecord]> {
+    func createBatch(_ request: Request, _ context: AuthenticatedContext) async throws -> Created<[TaskRecord]> {
         let body = try await request.decode(as: BatchCreate.self, context: context)
         guard (1...500).contains(body.tasks.count) else { throw APIError.validation(["tasks": "must hold 1 to 500 tasks"]) }
         var problems: [String: String] = [:]
@@ -229,66 +125,33 @@ struct TaskController: Sendable {
             }
             return created
         }
-        return EditedResponse(status: .created, response: tasks)
+        return Created(tasks)
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<TaskRecord> {
-        let page = try PageRequest(request: request)
-        let query = request.uri.queryParameters
-        var problems: [String: String] = [:]
-        let status = query["status"].map(String.init)
-        let parsedStatus = status.flatMap(TaskStatus.init(wire:))
-        if status != nil && parsedStatus == nil { problems["status"] = "must be one of pending, queued, running, in_progress, completed, failed, cancelled" }
-        let projectText = query["project_id"].map(String.init)
-        let projectID = projectText.flatMap(UUID.init(uuidString:))
-        if projectText != nil && projectID == nil { problems["project_id"] = "must be a UUID" }
-        let sortColumns = ["created_at": "t.created_at", "updated_at": "t.updated_at", "status": "t.status", "priority": "t.priority"]
-        let sortBy = query["sort_by"].map(String.init) ?? "created_at"
-        if sortColumns[sortBy] == nil { problems["sort_by"] = "must be one of created_at, updated_at, status, priority" }
-        let order = query["order"].map(String.init) ?? "desc"
-        if order != "asc" && order != "desc" { problems["order"] = "must be asc or desc" }
-        if !problems.isEmpty { throw APIError.validation(problems) }
-        let taskType = query["task_type"].map(String.init)
-        let queue = query["queue"].map(String.init)
-        // Only the two fixed words and a column from the table above reach the SQL text.
-        let orderBy = "\(sortColumns[sortBy] ?? "t.created_at") \(order == "asc" ? "ASC" : "DESC"), t.id \(order == "asc" ? "ASC" : "DESC")"
-        let tenantID = context.principal.tenantID
+        let query = try request.query(TaskInputs.ListQuery.self)
+        let filter = TaskFilter(tenantID: context.principal.tenantID, status: query.status, projectID: query.projectId, taskType: query.taskType, queue: query.queue)
         return try await database.withTenant(context.tenant) { tx in
-            let total = try await tx.first(
-                """
-                SELECT count(*)::int FROM tasks t WHERE t.tenant_id = \(tenantID) AND t.kind = 'task' AND t.deleted_at IS NULL
-                  AND (\(parsedStatus?.rawValue)::text IS NULL OR t.status = \(parsedStatus?.rawValue))
-                  AND (\(projectID)::uuid IS NULL OR t.project_id = \(projectID))
-                  AND (\(taskType)::text IS NULL OR t.task_type = \(taskType))
-                  AND (\(queue)::text IS NULL OR t.queue = \(queue))
-                """, as: Int.self) ?? 0
-            let tasks = try await TaskStore.records(
-                """
-                SELECT \(unescaped: TaskRecord.columns) FROM tasks t WHERE t.tenant_id = \(tenantID) AND t.kind = 'task' AND t.deleted_at IS NULL
-                  AND (\(parsedStatus?.rawValue)::text IS NULL OR t.status = \(parsedStatus?.rawValue))
-                  AND (\(projectID)::uuid IS NULL OR t.project_id = \(projectID))
-                  AND (\(taskType)::text IS NULL OR t.task_type = \(taskType))
-                  AND (\(queue)::text IS NULL OR t.queue = \(queue))
-                ORDER BY \(unescaped: orderBy) LIMIT \(page.limit) OFFSET \(page.offset)
-                """, in: tx)
-            return Page(items: tasks, total: total, request: page)
+            let total = try await store.count(filter, in: tx)
+            let tasks = try await store.list(filter, sortBy: query.sortBy ?? .createdAt, ascending: query.order == .asc, page: query.paging, in: tx)
+            return Page(items: tasks, total: total, request: query.paging)
         }
     }
 
     static func find(_ id: UUID, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> TaskRecord {
         guard let task = try await TaskStore.find(id, tenantID: context.principal.tenantID, kind: .task, in: tx) else {
-            throw APIError.notFound("Task", code: "TASK_NOT_FOUND")
+            throw APIError.taskNotFound
         }
         return task
     }
 
-    func get(_ context: AuthenticatedContext) async throws -> TaskRecord {
-        let id = try pathID(context)
+    func get(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
+        let id = try context.pathUUID("id", or: .taskNotFound)
         return try await database.withTenant(context.tenant) { tx in try await Self.find(id, context, in: tx) }
     }
 
     func update(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
-        let id = try pathID(context)
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let body = try await request.decode(as: UpdateTask.self, context: context)
         var problems: [String: String] = [:]
         if let name = body.taskName, name.count > 300 { problems["task_name"] = "must be at most 300 characters" }
@@ -303,35 +166,20 @@ struct TaskController: Sendable {
             let before = try await Self.find(id, context, in: tx)
             let changesDefinition = body.taskInput != nil || body.queue != nil || body.scheduledAt != nil || body.priority != nil || body.maxAttempts != nil
             if changesDefinition && !(before.status == .pending || before.status == .queued) {
-                throw APIError(
-                    .conflict, code: "TASK_STARTED", message: "A \(before.status.rawValue) task's input, queue, priority and schedule are fixed",
-                    details: ["current_status": .string(before.status.rawValue)])
+                throw APIError.taskStarted(before.status)
             }
-            let rows = try await TaskStore.records(
-                """
-                UPDATE tasks AS t SET
-                    task_name = coalesce(\(body.taskName), t.task_name),
-                    priority = coalesce(\(body.priority), t.priority),
-                    queue = coalesce(\(body.queue), t.queue),
-                    task_input = coalesce(\(try PlatformJSON.text(body.taskInput))::jsonb, t.task_input),
-                    task_metadata = coalesce(\(try PlatformJSON.text(body.taskMetadata))::jsonb, t.task_metadata),
-                    scheduled_at = coalesce(\(body.scheduledAt), t.scheduled_at),
-                    max_attempts = coalesce(\(body.maxAttempts), t.max_attempts),
-                    visibility = coalesce(\(body.visibility?.rawValue)::visibility, t.visibility),
-                    project_id = coalesce(\(body.projectId), t.project_id),
-                    platform_account_id = coalesce(\(body.platformAccountId), t.platform_account_id),
-                    updated_at = now()
-                WHERE t.tenant_id = \(tenantID) AND t.id = \(id) AND t.deleted_at IS NULL
-                RETURNING \(unescaped: TaskRecord.columns)
-                """, in: tx)
-            guard let task = rows.first else { throw APIError.notFound("Task", code: "TASK_NOT_FOUND") }
+            let change = TaskDefinitionChange(
+                taskName: body.taskName, priority: body.priority, queue: body.queue, taskInput: body.taskInput, taskMetadata: body.taskMetadata,
+                scheduledAt: body.scheduledAt, maxAttempts: body.maxAttempts, visibility: body.visibility, projectID: body.projectId,
+                platformAccountID: body.platformAccountId)
+            guard let task = try await store.updateDefinition(id, tenantID: tenantID, change, in: tx) else { throw APIError.taskNotFound }
             try await TaskStore.publish(task, "updated", in: tx)
             return task
         }
     }
 
     func patch(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
-        let id = try pathID(context)
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let body = try await request.decode(as: StatusUpdate.self, context: context)
         var problems: [String: String] = [:]
         if let progress = body.progress, !(0...100).contains(progress) { problems["progress"] = "must be from 0 to 100" }
@@ -365,8 +213,12 @@ struct TaskController: Sendable {
         }
     }
 
+    func start(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
+        try await move(context, to: .running, TaskStatusChange())
+    }
+
     func move(_ context: AuthenticatedContext, to status: TaskStatus, _ change: TaskStatusChange) async throws -> TaskRecord {
-        let id = try pathID(context)
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let tenantID = context.principal.tenantID
         return try await database.withTenant(context.tenant) { tx in
             try await TaskStore.transition(id, tenantID: tenantID, to: status, change: change, kind: .task, in: tx)
@@ -395,17 +247,16 @@ struct TaskController: Sendable {
         return try await move(context, to: .cancelled, TaskStatusChange(errorMessage: "cancelled" + (body?.reason.map { ": \($0)" } ?? "")))
     }
 
-    func delete(_ context: AuthenticatedContext) async throws -> Response {
-        let id = try pathID(context)
+    func delete(_ request: Request, _ context: AuthenticatedContext) async throws -> NoContent {
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let tenantID = context.principal.tenantID
         try await database.withTenant(context.tenant) { tx in
             let task = try await Self.find(id, context, in: tx)
             if task.status == .running {
-                throw APIError(.conflict, code: "TASK_RUNNING", message: "The task is running; cancel it first",
-                               details: ["current_status": .string(task.status.rawValue)])
+                throw APIError.taskRunning(task.status)
             }
             try await TaskStore.softDelete([id], tenantID: tenantID, in: tx)
         }
-        return Response(status: .noContent)
+        return NoContent()
     }
 }

@@ -10,6 +10,7 @@ import TaskEngine
 struct TaskQueueController: Sendable {
     let database: Database
     let engine: TaskEngineSettings
+    let store = TaskQueueStore()
 
     struct EnqueueResult: Codable, Sendable, ResponseEncodable {
         var message: String
@@ -112,56 +113,34 @@ struct TaskQueueController: Sendable {
         var status: TaskStatus
     }
 
-    func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/tasks/queue-info", summary: "Every queue of the tenant with its task counts by status", tag: "task queues",
-                access: .permission("workflow:queue:read"), responses: [.json(.ok, QueueInfo.self)])
-        ) { _, context in try await self.queueInfo(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/tasks/list-redis-queues", summary: "The names of the tenant's queues (the seed's name, kept for its clients)",
-                tag: "task queues", access: .permission("workflow:queue:read"), responses: [.json(.ok, [String].self)])
-        ) { _, context in try await self.queueNames(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/delete-all-queues", summary: "Empty every queue: queued tasks are cancelled; reports what was removed",
-                tag: "task queues", access: .permission("workflow:queue:purge"), responses: [.json(.ok, PurgeResult.self)])
-        ) { _, context in try await self.purge(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/claim", summary: "An external worker claims runnable tasks under a lease",
-                description: "Runnable: queued, due, dependencies completed. Renew the lease with PATCH (progress) before `lease_expires_at`, or the task returns to the queue.",
-                tag: "task queues", access: .permission("workflow:task:claim"), body: .type(ClaimRequest.self),
-                responses: [.json(.ok, [TaskRecord].self, "The claimed tasks (empty when there is nothing to do)")])
-        ) { request, context in try await self.claim(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/callback", summary: "A worker's batched report: each item's status change or progress",
-                tag: "task queues", access: .permission("workflow:task:claim"), body: .type(CallbackRequest.self),
-                responses: [.json(.ok, CallbackResult.self, "Each item's outcome; items are applied independently")])
-        ) { request, context in try await self.callback(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/{id}/enqueue", summary: "Put a pending task in its queue", tag: "task queues",
-                access: .permission("workflow:task:execute"), parameters: [taskIDParameter],
-                responses: [.json(.ok, EnqueueResult.self), .error(.conflict, "Not pending")])
-        ) { _, context in try await self.enqueue(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/tasks/{id}/queue-status", summary: "Where a task stands in its queue", tag: "task queues",
-                access: .permission("workflow:task:read"), parameters: [taskIDParameter], responses: [.json(.ok, QueueStatusView.self)])
-        ) { _, context in try await self.queueStatus(context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/tasks/monitoring/{id}/retry", summary: "Retry a failed or cancelled task (attempts start afresh)",
-                tag: "task queues", access: .permission("workflow:task:execute"), parameters: [taskIDParameter],
-                responses: [.json(.ok, RetryResult.self), .error(.conflict, "Not failed or cancelled")])
-        ) { _, context in try await self.retry(context) }
+    /// Routes under `/api/v1/tasks`, documented as task queues.
+    func register(in routes: RouteGroup) {
+        let id = [RouteParameter.uuid("id")]
+        routes.get("/queue-info", "Every queue of the tenant with its task counts by status", .permission("workflow:queue:read"), use: queueInfo)
+        routes.get(
+            "/list-redis-queues", "The names of the tenant's queues (the seed's name, kept for its clients)", .permission("workflow:queue:read"),
+            use: queueNames)
+        routes.post(
+            "/delete-all-queues", "Empty every queue: queued tasks are cancelled; reports what was removed", .permission("workflow:queue:purge"),
+            use: purge)
+        routes.post(
+            "/claim", "An external worker claims runnable tasks under a lease", .permission("workflow:task:claim"),
+            description: "Runnable: queued, due, dependencies completed. Renew the lease with PATCH (progress) before `lease_expires_at`, or the task returns to the queue.",
+            body: ClaimRequest.self, responses: [.json(.ok, [TaskRecord].self, "The claimed tasks (empty when there is nothing to do)")], use: claim)
+        routes.post(
+            "/callback", "A worker's batched report: each item's status change or progress", .permission("workflow:task:claim"),
+            body: CallbackRequest.self, responses: [.json(.ok, CallbackResult.self, "Each item's outcome; items are applied independently")], use: callback)
+        routes.post(
+            "/{id}/enqueue", "Put a pending task in its queue", .permission("workflow:task:execute"), parameters: id,
+            responses: [.error(.conflict, "Not pending")], use: enqueue)
+        routes.get("/{id}/queue-status", "Where a task stands in its queue", .permission("workflow:task:read"), parameters: id, use: queueStatus)
+        routes.post(
+            "/monitoring/{id}/retry", "Retry a failed or cancelled task (attempts start afresh)", .permission("workflow:task:execute"),
+            parameters: id, responses: [.error(.conflict, "Not failed or cancelled")], use: retry)
     }
 
-    func enqueue(_ context: AuthenticatedContext) async throws -> EnqueueResult {
-        let id = try pathID(context)
+    func enqueue(_ request: Request, _ context: AuthenticatedContext) async throws -> EnqueueResult {
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let tenantID = context.principal.tenantID
         let task = try await database.withTenant(context.tenant) { tx -> TaskRecord in
             let task = try await TaskController.find(id, context, in: tx)
@@ -171,16 +150,12 @@ struct TaskQueueController: Sendable {
         return EnqueueResult(message: "Task queued", jobId: task.id, queueName: task.queue, status: task.status, task: task)
     }
 
-    func queueStatus(_ context: AuthenticatedContext) async throws -> QueueStatusView {
-        let id = try pathID(context)
+    func queueStatus(_ request: Request, _ context: AuthenticatedContext) async throws -> QueueStatusView {
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let tenantID = context.principal.tenantID
         return try await database.withTenant(context.tenant) { tx in
             let task = try await TaskController.find(id, context, in: tx)
-            let waitingOn: [UUID] = try await tx.all(
-                """
-                SELECT d.id FROM unnest(\(task.dependencies)::uuid[]) AS d(id)
-                WHERE NOT EXISTS (SELECT 1 FROM tasks x WHERE x.tenant_id = \(tenantID) AND x.id = d.id AND x.status = 'completed')
-                """, as: UUID.self)
+            let waitingOn = try await store.unfinishedDependencies(of: task, tenantID: tenantID, in: tx)
             var position: Int?
             let queueStatus: QueueStatus
             switch task.status {
@@ -194,13 +169,7 @@ struct TaskQueueController: Sendable {
                     queueStatus = .scheduled
                 } else {
                     queueStatus = .waiting
-                    position = try await tx.first(
-                        """
-                        SELECT count(*)::int FROM tasks c
-                        WHERE c.tenant_id = \(tenantID) AND c.queue = \(task.queue) AND c.status = 'queued' AND c.deleted_at IS NULL
-                          AND (c.scheduled_at IS NULL OR c.scheduled_at <= now())
-                          AND (c.priority > \(task.priority) OR (c.priority = \(task.priority) AND c.id < \(task.id)))
-                        """, as: Int.self) ?? 0
+                    position = try await store.runnableAhead(of: task, tenantID: tenantID, in: tx)
                 }
             }
             return QueueStatusView(
@@ -210,32 +179,18 @@ struct TaskQueueController: Sendable {
         }
     }
 
-    func queueInfo(_ context: AuthenticatedContext) async throws -> QueueInfo {
+    func queueInfo(_ request: Request, _ context: AuthenticatedContext) async throws -> QueueInfo {
         let tenantID = context.principal.tenantID
-        let rows = try await database.withTenant(context.tenant) { tx in
-            try await tx.all(
-                """
-                SELECT queue, count(*) FILTER (WHERE status = 'pending')::int, count(*) FILTER (WHERE status = 'queued')::int,
-                       count(*) FILTER (WHERE status = 'running')::int, count(*) FILTER (WHERE status = 'completed')::int,
-                       count(*) FILTER (WHERE status = 'failed')::int, count(*) FILTER (WHERE status = 'cancelled')::int, count(*)::int
-                FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND kind <> 'internal' GROUP BY queue ORDER BY queue
-                """, as: (String, Int, Int, Int, Int, Int, Int, Int).self)
-        }
-        let queues = rows.map {
-            QueueCounts(name: $0.0, pending: $0.1, queued: $0.2, running: $0.3, completed: $0.4, failed: $0.5, cancelled: $0.6, total: $0.7)
-        }
+        let queues = try await database.withTenant(context.tenant) { tx in try await store.queueCounts(tenantID: tenantID, in: tx) }
         return QueueInfo(queues: queues, totalQueued: queues.reduce(0) { $0 + $1.queued }, totalRunning: queues.reduce(0) { $0 + $1.running })
     }
 
-    func queueNames(_ context: AuthenticatedContext) async throws -> [String] {
+    func queueNames(_ request: Request, _ context: AuthenticatedContext) async throws -> [String] {
         let tenantID = context.principal.tenantID
-        let names = try await database.withTenant(context.tenant) { tx in
-            try await tx.all("SELECT DISTINCT queue FROM tasks WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND kind <> 'internal' ORDER BY queue", as: String.self)
-        }
-        return names
+        return try await database.withTenant(context.tenant) { tx in try await store.queueNames(tenantID: tenantID, in: tx) }
     }
 
-    func purge(_ context: AuthenticatedContext) async throws -> PurgeResult {
+    func purge(_ request: Request, _ context: AuthenticatedContext) async throws -> PurgeResult {
         let tenantID = context.principal.tenantID
         let cancelled = try await database.withTenant(context.tenant) { tx in
             try await TaskStore.cancelQueued(tenantID: tenantID, reason: "queue emptied by \(context.principal.userID.uuidString.lowercased())", in: tx)
@@ -304,8 +259,8 @@ struct TaskQueueController: Sendable {
         return CallbackResult(reportType: body.reportType, processed: results.count - failed, failed: failed, results: results)
     }
 
-    func retry(_ context: AuthenticatedContext) async throws -> RetryResult {
-        let id = try pathID(context)
+    func retry(_ request: Request, _ context: AuthenticatedContext) async throws -> RetryResult {
+        let id = try context.pathUUID("id", or: .taskNotFound)
         let tenantID = context.principal.tenantID
         let task = try await database.withTenant(context.tenant) { tx -> TaskRecord in
             let current = try await TaskController.find(id, context, in: tx)

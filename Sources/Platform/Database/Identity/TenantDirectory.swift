@@ -1,9 +1,12 @@
 import Foundation
 
-/// Looks tenants up by code, for modules that serve a tenant named in a public request (the
-/// CMS's `?tenant=`). Implemented by Tenancy, which owns the tenants table; handed to modules
+/// Looks tenants and memberships up for modules: a tenant named in a public request (the
+/// CMS's `?tenant=`), a member named in a body (a task's new owner). Implemented by Tenancy, which owns the tenants table; handed to modules
 /// by `Server`.
 public protocol TenantDirectory: Sendable {
     /// The id of the active tenant with `code`, or nil.
     func activeTenantID(code: String) async throws -> UUID?
+
+    /// Whether `userID` is an active member of `tenantID`, read in the caller's transaction.
+    func isActiveMember(_ userID: UUID, of tenantID: UUID, in tx: DatabaseTransaction) async throws -> Bool
 }

@@ -19,35 +19,37 @@ public struct EventStreamController: Sendable {
         self.heartbeat = heartbeat
     }
 
+    struct StreamQuery: QueryInput {
+        var types: String?
+        var allTenants: Bool?
+        var lastEventId: UUID?
+
+        static let parameterDocs: [String: QueryParameterDoc] = [
+            "types": .init("Comma-separated type prefixes, e.g. `auth.,role.`"),
+            "all_tenants": .init("Platform administrators only", default: false),
+            "last_event_id": .init("Resume after this event (as the Last-Event-ID header does)"),
+        ]
+    }
+
     public func register(in registry: RouteRegistry) {
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/events/stream",
-                summary: "Server-Sent Events: the tenant's platform events as they happen, with heartbeats",
-                description: "Each event is `id:`, `event:` (its type) and `data:` (JSON). The stream stays open until the client leaves.",
-                tag: "events", access: .permission("system:event:stream"),
-                parameters: [
-                    .query("types", ["type": "string"], description: "Comma-separated type prefixes, e.g. `auth.,role.`"),
-                    .query("all_tenants", ["type": "boolean", "default": false], description: "Platform administrators only"),
-                    .query("last_event_id", ["type": "string", "format": "uuid"], description: "Resume after this event (as the Last-Event-ID header does)"),
-                    RouteParameter("Last-Event-ID", in: .header, schema: ["type": "string"], description: "Resume after this event: logged events of the tenant since then are sent first"),
-                ],
-                responses: [.text(contentType: "text/event-stream", "The event stream"), .error(.forbidden, "all_tenants without being a platform administrator")])
-        ) { request, context in try await self.stream(request, context) }
+        registry.group("/api/v1/events", tag: "events").get(
+            "/stream", "Server-Sent Events: the tenant's platform events as they happen, with heartbeats", .permission("system:event:stream"),
+            description: "Each event is `id:`, `event:` (its type) and `data:` (JSON). The stream stays open until the client leaves.",
+            query: StreamQuery.self,
+            parameters: [
+                RouteParameter("Last-Event-ID", in: .header, schema: ["type": "string"], description: "Resume after this event: logged events of the tenant since then are sent first"),
+            ],
+            responses: [.text(contentType: "text/event-stream", "The event stream"), .error(.forbidden, "all_tenants without being a platform administrator")],
+            use: stream)
     }
 
     func stream(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        let prefixes = query["types"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        let query = try request.query(StreamQuery.self)
+        let prefixes = query.types.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
         if prefixes.count > 20 || prefixes.contains(where: { $0.count > 100 }) {
             throw APIError.validation(["types": "at most 20 prefixes of up to 100 characters"])
         }
-        let allTenants: Bool
-        switch query["all_tenants"].map(String.init) {
-        case nil, "false": allTenants = false
-        case "true": allTenants = true
-        default: throw APIError.validation(["all_tenants": "must be true or false"])
-        }
+        let allTenants = query.allTenants ?? false
         if allTenants && !context.principal.isPlatformAdmin {
             throw APIError(.forbidden, code: "FORBIDDEN", message: "Only platform administrators can follow every tenant")
         }

@@ -16,17 +16,15 @@ public struct APIDocsController: Sendable {
     }
 
     public func register(in registry: RouteRegistry) {
-        registry.addPublic(
-            RouteDeclaration(
-                .get, "/openapi.json", summary: "The OpenAPI 3.1 description of every route", tag: "meta",
-                access: .public, responses: [RouteResponse(.ok, "OpenAPI document", schema: .schema(["type": "object"]))])
-        ) { _, _ in try self.openAPIResponse() }
-        registry.addPublic(
-            RouteDeclaration(
-                .get, "/docs", summary: "Human-readable API reference", tag: "meta",
-                access: .public, responses: [.text(contentType: "text/html", "HTML page")])
-        ) { _, _ in self.docsResponse() }
+        let routes = registry.group("", tag: "meta")
+        routes.get(
+            "/openapi.json", "The OpenAPI 3.1 description of every route", .public,
+            responses: [RouteResponse(.ok, "OpenAPI document", schema: .schema(["type": "object"]))], use: openAPI)
+        routes.get("/docs", "Human-readable API reference", .public, responses: [.text(contentType: "text/html", "HTML page")], use: docs)
     }
+
+    func openAPI(_ request: Request, _ context: AppRequestContext) async throws -> Response { try openAPIResponse() }
+    func docs(_ request: Request, _ context: AppRequestContext) async throws -> Response { docsResponse() }
 
     public func document() -> JSONValue {
         OpenAPIDocument(title: title, version: version, routes: table.all).build()
