@@ -80,6 +80,18 @@ let package = Package(
             path: "Sources/Platform/Services",
             swiftSettings: swiftSettings
         ),
+        // The workflow engine: graph model, validation, executor, node-kind registry; no HTTP routes.
+        .target(
+            name: "FlowEngine",
+            dependencies: [
+                "PlatformSupport", "PlatformServices",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Sources/Platform/FlowEngine",
+            resources: [.copy("Resources/flow_runtime.py")],
+            swiftSettings: swiftSettings
+        ),
         // Model providers (Ollama, OpenAI-compatible, local) and the MCP client.
         .target(
             name: "Providers",
@@ -221,6 +233,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "PlatformTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "MediaToolkitTests", dependencies: ["MediaToolkit"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
