@@ -12,6 +12,8 @@ public struct AuthService: Sendable {
     let policy: PasswordPolicy
     let throttle: LoginThrottle
     let access: any AccessResolver
+    let accounts = AccountStore()
+    let sessions = SessionStore()
 
     public init(database: Database, tokens: TokenService, passwords: PasswordHasher, config: PlatformConfig, access: any AccessResolver) {
         self.database = database
@@ -51,10 +53,10 @@ public struct AuthService: Sendable {
         if let wait = try await database.withPlatformScope({ tx in
             try await throttle.reserve(account: identifier, address: client.ip, in: tx)
         }) {
-            throw AuthError.lockedOut(retryAfter: wait)
+            throw APIError.lockedOut(retryAfter: wait)
         }
 
-        let user = try await database.withPlatformScope { tx in try await AuthRepository.user(identifier: identifier, in: tx) }
+        let user = try await database.withPlatformScope { tx in try await accounts.user(identifier: identifier, in: tx) }
         let matches = try await passwords.verify(request.password, against: user?.passwordHash)
         guard let user, matches else {
             try await database.withPlatformScope { tx in
@@ -64,17 +66,17 @@ public struct AuthService: Sendable {
                         requestID: client.requestID, metadata: ["reason": user == nil ? "unknown_user" : "wrong_password"]),
                     in: tx)
             }
-            throw AuthError.invalidCredentials
+            throw APIError.invalidCredentials
         }
-        guard user.status == "active" else { throw AuthError.accountDisabled }
+        guard user.status == "active" else { throw APIError.accountDisabled }
 
-        let memberships = try await database.withPlatformScope { tx in try await AuthRepository.memberships(userID: user.id, in: tx) }
+        let memberships = try await database.withPlatformScope { tx in try await accounts.memberships(userID: user.id, in: tx) }
         let membership = try Self.chooseTenant(request.tenant, from: memberships)
         let rehash = passwords.needsRehash(user.passwordHash ?? "") ? try await passwords.hash(request.password) : nil
         return try await database.withPlatformScope { tx in
             try await throttle.succeeded(account: identifier, address: client.ip, in: tx)
-            try await AuthRepository.recordLogin(userID: user.id, in: tx)
-            if let rehash { try await AuthRepository.setPasswordHash(userID: user.id, hash: rehash, in: tx) }
+            try await accounts.recordLogin(userID: user.id, in: tx)
+            if let rehash { try await accounts.setPasswordHash(userID: user.id, hash: rehash, in: tx) }
             let response = try await self.openSession(user: user, membership: membership, client: client, in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "auth.login", tenantID: membership.tenantID, actorUserID: user.id, clientIP: client.ip, requestID: client.requestID),
@@ -84,29 +86,29 @@ public struct AuthService: Sendable {
     }
 
     /// The membership named by code or id, or the default one; never a suspended tenant.
-    static func chooseTenant(_ requested: String?, from memberships: [AuthRepository.MembershipRow]) throws -> AuthRepository.MembershipRow {
-        let chosen: AuthRepository.MembershipRow?
+    static func chooseTenant(_ requested: String?, from memberships: [MembershipRecord]) throws -> MembershipRecord {
+        let chosen: MembershipRecord?
         if let requested, !requested.isEmpty {
             let id = UUID(uuidString: requested)
             chosen = memberships.first { $0.tenantCode == requested.lowercased() || $0.tenantID == id }
         } else {
             chosen = memberships.first(where: \.isUsable)
         }
-        guard let chosen, chosen.isUsable else { throw AuthError.tenantUnavailable }
+        guard let chosen, chosen.isUsable else { throw APIError.tenantUnavailable }
         return chosen
     }
 
     /// A new session with its first refresh token, and an access token for it.
-    func openSession(user: AuthRepository.UserRow, membership: AuthRepository.MembershipRow, client: ClientInfo, in tx: DatabaseTransaction) async throws -> AuthModels.TokenResponse {
+    func openSession(user: UserRecord, membership: MembershipRecord, client: ClientInfo, in tx: DatabaseTransaction) async throws -> AuthModels.TokenResponse {
         let expiresAt = Date().addingTimeInterval(TimeInterval(tokens.refreshTokenTTL))
-        let sessionID = try await AuthRepository.createSession(
+        let sessionID = try await sessions.create(
             tenantID: membership.tenantID, userID: user.id, expiresAt: expiresAt, clientIP: client.ip, userAgent: client.userAgent, in: tx)
         return try await issueTokens(user: user, membership: membership, sessionID: sessionID, in: tx)
     }
 
-    func issueTokens(user: AuthRepository.UserRow, membership: AuthRepository.MembershipRow, sessionID: UUID, in tx: DatabaseTransaction) async throws -> AuthModels.TokenResponse {
+    func issueTokens(user: UserRecord, membership: MembershipRecord, sessionID: UUID, in tx: DatabaseTransaction) async throws -> AuthModels.TokenResponse {
         let refreshToken = "rt_" + Secrets.random()
-        try await AuthRepository.addRefreshToken(
+        try await sessions.addRefreshToken(
             tenantID: membership.tenantID, sessionID: sessionID, hash: Secrets.hash(refreshToken),
             expiresAt: Date().addingTimeInterval(TimeInterval(tokens.refreshTokenTTL)), in: tx)
         let access = try await tokens.issueAccessToken(userID: user.id, tenantID: membership.tenantID, sessionID: sessionID)
@@ -115,36 +117,36 @@ public struct AuthService: Sendable {
             user: Self.summary(user), tenant: AuthModels.TenantSummary(id: membership.tenantID, code: membership.tenantCode, name: membership.tenantName))
     }
 
-    static func summary(_ user: AuthRepository.UserRow) -> AuthModels.UserSummary {
+    static func summary(_ user: UserRecord) -> AuthModels.UserSummary {
         AuthModels.UserSummary(id: user.id, username: user.username, email: user.email, displayName: user.displayName, isPlatformAdmin: user.isPlatformAdmin)
     }
 
     // MARK: refresh and logout
 
     public func refresh(_ request: AuthModels.RefreshRequest, client: ClientInfo) async throws -> AuthModels.TokenResponse {
-        guard request.refreshToken.hasPrefix("rt_"), request.refreshToken.count < 200 else { throw AuthError.invalidRefreshToken }
+        guard request.refreshToken.hasPrefix("rt_"), request.refreshToken.count < 200 else { throw APIError.invalidRefreshToken }
         let hash = Secrets.hash(request.refreshToken)
         // Spending the token and issuing its successor happen in one transaction: a concurrent
         // spend of the same token waits on the row lock, then finds it spent and ends the family.
         let result: Result<AuthModels.TokenResponse, APIError> = try await database.withPlatformScope { tx in
-            switch try await AuthRepository.consumeRefreshToken(hash: hash, in: tx) {
+            switch try await sessions.consumeRefreshToken(hash: hash, in: tx) {
             case .invalid:
-                return .failure(AuthError.invalidRefreshToken)
+                return .failure(APIError.invalidRefreshToken)
             case .reused(let tenantID, let sessionID, let userID):
                 // A spent token came back: whoever holds the family may be an attacker. End it.
-                try await AuthRepository.revokeSession(tenantID: tenantID, sessionID: sessionID, reason: "refresh_token_reuse", in: tx)
+                try await sessions.revoke(tenantID: tenantID, sessionID: sessionID, reason: "refresh_token_reuse", in: tx)
                 try await AuditLog.append(
                     AuditEvent(
                         action: "auth.refresh_token_reuse", tenantID: tenantID, actorUserID: userID, targetType: "session",
                         targetID: sessionID.uuidString.lowercased(), outcome: "failure", clientIP: client.ip, requestID: client.requestID),
                     in: tx)
-                return .failure(AuthError.refreshTokenReused)
+                return .failure(APIError.refreshTokenReused)
             case .consumed(let tenantID, let sessionID, let userID):
-                guard let state = try await AuthRepository.sessionState(tenantID: tenantID, sessionID: sessionID, userID: userID, in: tx),
-                    state.usable, let user = try await AuthRepository.user(id: userID, in: tx),
-                    let membership = try await AuthRepository.memberships(userID: userID, in: tx).first(where: { $0.tenantID == tenantID })
-                else { return .failure(AuthError.invalidRefreshToken) }
-                try await AuthRepository.touchSession(tenantID: tenantID, sessionID: sessionID, in: tx)
+                guard let state = try await sessions.state(tenantID: tenantID, sessionID: sessionID, userID: userID, in: tx),
+                    state.usable, let user = try await accounts.user(id: userID, in: tx),
+                    let membership = try await accounts.memberships(userID: userID, in: tx).first(where: { $0.tenantID == tenantID })
+                else { return .failure(APIError.invalidRefreshToken) }
+                try await sessions.touch(tenantID: tenantID, sessionID: sessionID, in: tx)
                 try await AuditLog.append(
                     AuditEvent(action: "auth.refresh", tenantID: tenantID, actorUserID: userID, targetType: "session", targetID: sessionID.uuidString.lowercased(), clientIP: client.ip, requestID: client.requestID),
                     in: tx)
@@ -157,10 +159,10 @@ public struct AuthService: Sendable {
 
     public func logout(_ principal: Principal, client: ClientInfo) async throws {
         guard case .session(let sessionID) = principal.credential else {
-            throw APIError.badRequest("API keys are not sessions; revoke the key instead", code: "NOT_A_SESSION")
+            throw APIError.notASession
         }
         try await database.withTenant(principal.tenantScope) { tx in
-            try await AuthRepository.revokeSession(tenantID: principal.tenantID, sessionID: sessionID, reason: "logout", in: tx)
+            try await sessions.revoke(tenantID: principal.tenantID, sessionID: sessionID, reason: "logout", in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "auth.logout", tenantID: principal.tenantID, actorUserID: principal.userID, targetType: "session", targetID: sessionID.uuidString.lowercased(), clientIP: client.ip, requestID: client.requestID),
                 in: tx)
@@ -171,24 +173,22 @@ public struct AuthService: Sendable {
 
     public func changePassword(_ request: AuthModels.PasswordChangeRequest, principal: Principal, client: ClientInfo) async throws {
         guard case .session(let sessionID) = principal.credential else {
-            throw APIError(.forbidden, code: "SESSION_REQUIRED", message: "Passwords can only be changed from a signed-in session, not with an API key")
+            throw APIError.passwordNeedsSession
         }
-        let user = try await database.withPlatformScope { tx in try await AuthRepository.user(id: principal.userID, in: tx) }
-        guard let user else { throw AuthError.sessionRevoked }
+        let user = try await database.withPlatformScope { tx in try await accounts.user(id: principal.userID, in: tx) }
+        guard let user else { throw APIError.sessionRevoked }
         guard try await passwords.verify(request.oldPassword, against: user.passwordHash) else {
-            throw APIError.validation(["old_password": "is not your current password"], message: "The current password is wrong")
+            throw APIError.wrongCurrentPassword
         }
         var problems = policy.problems(password: request.newPassword, username: user.username, email: user.email)
         if request.newPassword == request.oldPassword { problems.append("must differ from the current password") }
         if !problems.isEmpty {
-            throw APIError(
-                .unprocessableContent, code: "PASSWORD_POLICY", message: "The new password does not meet the password policy",
-                details: ["fields": ["new_password": .string(problems.joined(separator: "; "))], "rules": .array(problems.map { .string($0) })])
+            throw APIError.passwordPolicy(problems, field: "new_password", message: "The new password does not meet the password policy")
         }
         let hash = try await passwords.hash(request.newPassword)
         try await database.withPlatformScope { tx in
-            try await AuthRepository.setPasswordHash(userID: user.id, hash: hash, in: tx)
-            let ended = try await AuthRepository.revokeOtherSessions(userID: user.id, except: sessionID, reason: "password_changed", in: tx)
+            try await accounts.setPasswordHash(userID: user.id, hash: hash, in: tx)
+            let ended = try await sessions.revokeOthers(userID: user.id, except: sessionID, reason: "password_changed", in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "auth.password_change", tenantID: principal.tenantID, actorUserID: user.id, targetType: "user", targetID: user.id.uuidString.lowercased(), clientIP: client.ip, requestID: client.requestID, metadata: ["sessions_ended": .int(Int64(ended))]),
                 in: tx)
@@ -197,23 +197,19 @@ public struct AuthService: Sendable {
 
     public func validateNewPassword(_ password: String, username: String, email: String?) throws {
         let problems = policy.problems(password: password, username: username, email: email)
-        if !problems.isEmpty {
-            throw APIError(
-                .unprocessableContent, code: "PASSWORD_POLICY", message: "The password does not meet the password policy",
-                details: ["fields": ["password": .string(problems.joined(separator: "; "))], "rules": .array(problems.map { .string($0) })])
-        }
+        if !problems.isEmpty { throw APIError.passwordPolicy(problems, field: "password") }
     }
 
     // MARK: profile
 
     public func profile(_ principal: Principal) async throws -> AuthModels.Profile {
         let (user, memberships, resolved, menus) = try await database.withPlatformScope { tx in
-            (try await AuthRepository.user(id: principal.userID, in: tx),
-             try await AuthRepository.memberships(userID: principal.userID, in: tx),
+            (try await accounts.user(id: principal.userID, in: tx),
+             try await accounts.memberships(userID: principal.userID, in: tx),
              try await self.access.access(userID: principal.userID, tenantID: principal.tenantID, in: tx),
              try await self.access.menuTree(userID: principal.userID, tenantID: principal.tenantID, isPlatformAdmin: principal.isPlatformAdmin, in: tx))
         }
-        guard let user, let current = memberships.first(where: { $0.tenantID == principal.tenantID }) else { throw AuthError.sessionRevoked }
+        guard let user, let current = memberships.first(where: { $0.tenantID == principal.tenantID }) else { throw APIError.sessionRevoked }
         let credential: String
         switch principal.credential {
         case .session: credential = "session"
@@ -244,13 +240,10 @@ public struct AuthService: Sendable {
         }
         // The common path: one self-scoping statement checks the session; access comes from
         // the RBAC cache, or a scoped transaction when the cache is cold.
-        guard let row = try await database.selfScopedStatement(
-            "SELECT * FROM app.session_state(\(verified.tenantID), \(verified.sessionID), \(verified.userID))",
-            as: (Bool, String, Bool, String, String?, String).self)
-        else { throw AuthError.sessionRevoked }
-        let state = AuthRepository.CredentialState(
-            live: row.0, userStatus: row.1, isPlatformAdmin: row.2, tenantStatus: row.3, membershipStatus: row.4, plan: row.5)
-        guard state.usable else { throw AuthError.sessionRevoked }
+        guard let state = try await sessions.selfScopedState(
+            tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, on: database),
+            state.usable
+        else { throw APIError.sessionRevoked }
         var resolved = access.cachedAccess(userID: verified.userID, tenantID: verified.tenantID)
         if resolved == nil {
             resolved = try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
@@ -268,44 +261,19 @@ public struct AuthService: Sendable {
     /// user an active member of the other (platform administrators: any active tenant).
     func switchedPrincipal(_ verified: VerifiedAccessToken, to tenantID: UUID) async throws -> Principal {
         let state = try await database.withTenant(TenantScope(tenantID: verified.tenantID, userID: verified.userID)) { tx in
-            try await AuthRepository.sessionState(tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, in: tx)
+            try await sessions.state(tenantID: verified.tenantID, sessionID: verified.sessionID, userID: verified.userID, in: tx)
         }
-        guard let state, state.live, state.userStatus == "active" else { throw AuthError.sessionRevoked }
+        guard let state, state.live, state.userStatus == "active" else { throw APIError.sessionRevoked }
         let access = self.access
         return try await database.withTenant(TenantScope(tenantID: tenantID, userID: verified.userID)) { tx in
-            guard let target = try await AuthRepository.tenantAccess(tenantID: tenantID, userID: verified.userID, in: tx),
+            guard let target = try await sessions.tenantAccess(tenantID: tenantID, userID: verified.userID, in: tx),
                 target.tenantStatus == "active", target.membershipStatus == "active" || state.isPlatformAdmin
-            else { throw AuthError.tenantSwitchDenied }
+            else { throw APIError.tenantSwitchDenied }
             let resolved = try await access.access(userID: verified.userID, tenantID: tenantID, in: tx)
             return Principal(
                 userID: verified.userID, tenantID: tenantID, credential: .session(id: verified.sessionID),
                 isPlatformAdmin: state.isPlatformAdmin, roleIDs: resolved.roleIDs, permissions: resolved.permissions,
                 dataScope: state.isPlatformAdmin ? .all : resolved.dataScope, plan: target.plan)
         }
-    }
-}
-
-/// Auth's side of user administration: the password policy and session revocation.
-public struct AuthCredentialAdministration: CredentialAdministration {
-    let passwords: PasswordHasher
-    let policy: PasswordPolicy
-
-    public init(passwords: PasswordHasher) {
-        self.passwords = passwords
-        self.policy = .bundled()
-    }
-
-    public func hashNewPassword(_ password: String, username: String, email: String?, field: String) async throws -> String {
-        let problems = policy.problems(password: password, username: username, email: email)
-        if !problems.isEmpty {
-            throw APIError(
-                .unprocessableContent, code: "PASSWORD_POLICY", message: "The password does not meet the password policy",
-                details: ["fields": [field: .string(problems.joined(separator: "; "))], "rules": .array(problems.map { .string($0) })])
-        }
-        return try await passwords.hash(password)
-    }
-
-    public func endAllSessions(userID: UUID, reason: String, in tx: DatabaseTransaction) async throws -> Int {
-        try await AuthRepository.revokeOtherSessions(userID: userID, except: nil, reason: reason, in: tx)
     }
 }

@@ -7,6 +7,8 @@ import PlatformSupport
 public struct Bootstrapper: Sendable {
     let database: Database
     let passwords: PasswordHasher
+    let store = BootstrapStore()
+    let accounts = AccountStore()
 
     public init(database: Database, passwords: PasswordHasher) {
         self.database = database
@@ -34,29 +36,18 @@ public struct Bootstrapper: Sendable {
         if !problems.isEmpty { throw APIError.validation(["password": problems.joined(separator: "; ")]) }
         let hash = try await passwords.hash(chosen)
         return try await database.withPlatformScope { tx in
-            let tenantID = try await tx.first(
-                """
-                INSERT INTO tenants (id, code, name) VALUES (\(UUID.v7()), \(code), \(tenantName ?? code))
-                ON CONFLICT (code) WHERE deleted_at IS NULL DO UPDATE SET updated_at = tenants.updated_at
-                RETURNING id
-                """, as: UUID.self)
-            guard let tenantID else { throw APIError.internalError }
-            var userID = try await AuthRepository.user(email: email, in: tx)?.id
+            guard let tenantID = try await store.ensureTenant(code: code, name: tenantName ?? code, in: tx) else { throw APIError.internalError }
+            var userID = try await accounts.user(email: email, in: tx)?.id
             let created = userID == nil
             if let existing = userID {
-                try await tx.query("UPDATE users SET is_platform_admin = true, password_hash = \(hash), status = 'active', updated_at = now() WHERE id = \(existing)")
+                try await store.promote(existing, passwordHash: hash, in: tx)
             } else {
                 let id = UUID.v7()
-                try await tx.query(
-                    "INSERT INTO users (id, username, email, password_hash, is_platform_admin) VALUES (\(id), \(name), \(email), \(hash), true)")
+                try await store.insertAdmin(id: id, username: name, email: email, passwordHash: hash, in: tx)
                 userID = id
             }
             guard let userID else { throw APIError.internalError }
-            try await tx.query(
-                """
-                INSERT INTO tenant_memberships (tenant_id, id, user_id, is_default) VALUES (\(tenantID), \(UUID.v7()), \(userID), true)
-                ON CONFLICT (tenant_id, user_id) DO UPDATE SET status = 'active'
-                """)
+            try await store.ensureMembership(userID: userID, tenantID: tenantID, in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "platform.bootstrap", tenantID: tenantID, actorUserID: userID, targetType: "user", targetID: userID.uuidString.lowercased(), after: ["email": .string(email), "tenant": .string(code)]),
                 in: tx)
@@ -66,7 +57,7 @@ public struct Bootstrapper: Sendable {
 
     public func hasUsers() async throws -> Bool {
         try await database.withPlatformScope { tx in
-            try await tx.first("SELECT EXISTS (SELECT 1 FROM users)", as: Bool.self) ?? false
+            try await store.hasUsers(in: tx)
         }
     }
 }

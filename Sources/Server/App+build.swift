@@ -148,7 +148,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
 func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies) {
     HealthController(database: dependencies.database, storageDirectory: dependencies.config.storageDirectory)
         .register(in: registry)
-    AuthController(
+    AuthModule(
         auth: dependencies.auth, keys: dependencies.apiKeys, tokens: dependencies.tokens,
         github: dependencies.config.github, http: dependencies.http
     ).register(in: registry)

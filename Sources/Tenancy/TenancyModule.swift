@@ -2,7 +2,6 @@ import PlatformDatabase
 import PlatformHTTP
 import PlatformSupport
 
-
 /// Tenants, users, roles, menus, the permission catalog and the audit log.
 public struct TenancyModule: Sendable {
     let database: Database
@@ -18,10 +17,11 @@ public struct TenancyModule: Sendable {
     public var accessResolver: TenancyAccessResolver { TenancyAccessResolver(cache: cache) }
 
     public func register(in registry: RouteRegistry) {
-        TenantAdmin(database: database, cache: cache).register(in: registry)
-        UserAdmin(database: database, cache: cache, credentials: credentials).register(in: registry)
-        RoleAdmin(database: database, cache: cache).register(in: registry)
-        MenuAdmin(database: database, cache: cache).register(in: registry)
-        AuditLogController(database: database).register(in: registry)
+        TenantController(database: database).register(in: registry.group("/api/v1/tenants", tag: "tenants"))
+        UserController(database: database, cache: cache, credentials: credentials).register(in: registry.group("/api/v1/users", tag: "users"))
+        RoleController(database: database, cache: cache).register(in: registry.group("/api/v1/roles", tag: "roles"))
+        MenuController(database: database, cache: cache).register(in: registry.group("/api/v1/menus", tag: "menus"))
+        PermissionController(database: database).register(in: registry.group("/api/v1/permissions", tag: "permissions"))
+        AuditLogController(database: database).register(in: registry.group("/api/v1/audit-logs", tag: "audit"))
     }
 }

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Menu tree and RBAC cache")
 struct TenancyUnitTests {
-    func menu(_ code: String, parent: UUID?, sort: Int = 0, type: String = "menu") -> MenuRepository.Menu {
-        MenuRepository.Menu(
-            id: UUID(), parentId: parent, code: code, name: code, type: MenuAdmin.MenuType(rawValue: type) ?? .menu, path: nil, icon: nil,
+    func menu(_ code: String, parent: UUID?, sort: Int = 0, type: String = "menu") -> MenuView {
+        MenuView(
+            id: UUID(), parentId: parent, code: code, name: code, type: MenuType(rawValue: type) ?? .menu, path: nil, icon: nil,
             component: nil, permission: type == "button" ? "x:y" : nil, sort: sort, visible: true, status: .active,
             createdAt: Date(), updatedAt: Date())
     }
@@ -20,7 +20,7 @@ struct TenancyUnitTests {
         let roles = menu("roles", parent: root.id, sort: 1)
         let button = menu("users:create", parent: users.id, type: "button")
         let orphan = menu("orphan", parent: UUID())
-        let tree = MenuRepository.tree([button, users, roles, root, other, orphan])
+        let tree = MenuTreeNode.forest([button, users, roles, root, other, orphan])
         #expect(tree.map(\.menu.code) == ["orphan", "other", "system"])
         let system = tree[2]
         #expect(system.children.map(\.menu.code) == ["roles", "users"])

@@ -5,107 +5,49 @@ import PlatformHTTP
 import PlatformServices
 import PlatformSupport
 
-/// `/api/v1/auth/*`, `/api/v1/api-keys*`, `/api/v1/settings/api-keys` and the JWKS.
-public struct AuthController: Sendable {
+/// `/api/v1/auth/*` and the JWKS: routes and the request plumbing of their handlers; the work
+/// is `AuthService`'s.
+struct AuthController: Sendable {
     let auth: AuthService
-    let keys: APIKeyService
     let tokens: TokenService
     let github: PlatformConfig.GitHubOAuth
     let http: HTTPClient
 
-    public init(auth: AuthService, keys: APIKeyService, tokens: TokenService, github: PlatformConfig.GitHubOAuth, http: HTTPClient = .shared) {
-        self.auth = auth
-        self.keys = keys
-        self.tokens = tokens
-        self.github = github
-        self.http = http
-    }
-
-    static let tag = "auth"
     static let signInErrors: [RouteResponse] = [
         .error(.unauthorized, "Wrong credentials, disabled account or unavailable tenant"),
         .error(.tooManyRequests, "Too many failed attempts; see Retry-After"),
     ]
 
-    public func register(in registry: RouteRegistry) {
-        for path in ["/api/v1/auth/login", "/api/v1/auth/token"] {
-            registry.addPublic(
-                RouteDeclaration(
-                    .post, path, summary: path.hasSuffix("token") ? "Sign in (alias of /auth/login)" : "Sign in with username or e-mail and password",
-                    tag: Self.tag, access: .public, body: .type(AuthModels.LoginRequest.self),
-                    responses: [.json(.ok, AuthModels.TokenResponse.self)] + Self.signInErrors)
-            ) { request, context in try await self.login(request, context) }
+    func register(in routes: RouteGroup) {
+        routes.post("/login", "Sign in with username or e-mail and password", .public, body: AuthModels.LoginRequest.self, responses: Self.signInErrors, use: login)
+        routes.post("/token", "Sign in (alias of /auth/login)", .public, body: AuthModels.LoginRequest.self, responses: Self.signInErrors, use: login)
+        routes.post(
+            "/refresh", "Exchange a refresh token for a new token pair (the old one is spent)", .public, body: AuthModels.RefreshRequest.self,
+            responses: [.error(.unauthorized, "Invalid, expired or reused refresh token")], use: refresh)
+        routes.post(
+            "/github/callback", "Sign in with a GitHub OAuth code", .public, body: AuthModels.OAuthCallbackRequest.self,
+            responses: [
+                .error(.unauthorized, "GitHub refused the code"), .error(.forbidden, "No linked user and sign-up is off"),
+                .error(.badGateway, "GitHub failed"), .error(.notFound, "GitHub sign-in is not configured on this server"),
+            ],
+            use: githubCallback)
+        routes.post(
+            "/logout", "End the current session; its tokens stop working at once", .authenticated,
+            responses: [.error(.badRequest, "Called with an API key")], use: logout)
+        for path in ["/profile", "/me"] {
+            routes.get(path, "The caller: user, tenant, memberships, roles, permissions and menus", .authenticated, use: profile)
         }
-        registry.addPublic(
-            RouteDeclaration(
-                .post, "/api/v1/auth/refresh", summary: "Exchange a refresh token for a new token pair (the old one is spent)",
-                tag: Self.tag, access: .public, body: .type(AuthModels.RefreshRequest.self),
-                responses: [.json(.ok, AuthModels.TokenResponse.self), .error(.unauthorized, "Invalid, expired or reused refresh token")])
-        ) { request, context in try await self.refresh(request, context) }
-        registry.addPublic(
-            RouteDeclaration(
-                .post, "/api/v1/auth/github/callback", summary: "Sign in with a GitHub OAuth code", tag: Self.tag, access: .public,
-                body: .type(AuthModels.OAuthCallbackRequest.self),
-                responses: [
-                    .json(.ok, AuthModels.TokenResponse.self), .error(.unauthorized, "GitHub refused the code"),
-                    .error(.forbidden, "No linked user and sign-up is off"), .error(.badGateway, "GitHub failed"),
-                    .error(.notFound, "GitHub sign-in is not configured on this server"),
-                ])
-        ) { request, context in try await self.githubCallback(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/auth/logout", summary: "End the current session; its tokens stop working at once",
-                tag: Self.tag, access: .authenticated,
-                responses: [.json(.ok, AuthModels.Message.self), .error(.badRequest, "Called with an API key")])
-        ) { _, context in try await self.logout(context) }
-        for path in ["/api/v1/auth/profile", "/api/v1/auth/me"] {
-            registry.addProtected(
-                RouteDeclaration(
-                    .get, path, summary: "The caller: user, tenant, memberships, roles, permissions and menus", tag: Self.tag,
-                    access: .authenticated, responses: [.json(.ok, AuthModels.Profile.self)])
-            ) { _, context in try await self.auth.profile(context.principal) }
-        }
-        registry.addProtected(
-            RouteDeclaration(
-                .put, "/api/v1/auth/password", summary: "Change the password; ends the user's other sessions", tag: Self.tag,
-                access: .authenticated, body: .type(AuthModels.PasswordChangeRequest.self),
-                responses: [.json(.ok, AuthModels.Message.self), .error(.forbidden, "Called with an API key")])
-        ) { request, context in try await self.changePassword(request, context) }
+        routes.put(
+            "/password", "Change the password; ends the user's other sessions", .authenticated, body: AuthModels.PasswordChangeRequest.self,
+            responses: [.error(.forbidden, "Called with an API key")], use: changePassword)
+    }
 
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/api-keys", summary: "The caller's API keys (never their secrets)", tag: "api-keys",
-                access: .authenticated, parameters: RouteParameter.paging, responses: [.json(.ok, Page<APIKeyService.Key>.self)])
-        ) { request, context in try await self.keys.list(principal: context.principal, page: try PageRequest(request: request)) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/api-keys", summary: "Create an API key; its secret is shown once", tag: "api-keys",
-                access: .authenticated, body: .type(APIKeyService.CreateRequest.self),
-                responses: [.json(.created, APIKeyService.CreatedKey.self), .error(.forbidden, "Scopes the caller does not hold")])
-        ) { request, context in try await self.createKey(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .delete, "/api/v1/api-keys/{id}", summary: "Revoke an API key", tag: "api-keys", access: .authenticated,
-                parameters: [.path("id", ["type": "string", "format": "uuid"])], responses: [.noContent("Revoked")])
-        ) { request, context in try await self.revokeKey(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/settings/api-keys", summary: "The caller's active API keys (content platform shape)", tag: "api-keys",
-                access: .authenticated, responses: [.json(.ok, APIKeyService.SettingsList.self)])
-        ) { _, context in try await self.keys.settingsList(principal: context.principal) }
-
-        if let jwks = tokens.jwks {
-            registry.addPublic(
-                RouteDeclaration(
-                    .get, "/.well-known/jwks.json", summary: "Public keys that verify access tokens", tag: Self.tag, access: .public,
-                    responses: [RouteResponse(.ok, "JSON Web Key Set", schema: .schema(["type": "object"]))])
-            ) { _, _ in
-                let data = try JSONEncoder().encode(jwks)
-                return Response(
-                    status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-                    body: .init(byteBuffer: .init(bytes: data)))
-            }
-        }
+    /// `/.well-known/jwks.json`, when tokens are signed with a key pair.
+    func registerJWKS(in routes: RouteGroup) {
+        guard tokens.jwks != nil else { return }
+        routes.get(
+            "/.well-known/jwks.json", "Public keys that verify access tokens", .public,
+            responses: [RouteResponse(.ok, "JSON Web Key Set", schema: .schema(["type": "object"]))], use: jwks)
     }
 
     static func client(_ request: Request, _ requestID: String, _ ip: String?) -> AuthService.ClientInfo {
@@ -127,9 +69,13 @@ public struct AuthController: Sendable {
         return try await auth.githubCallback(body, settings: github, http: http, client: Self.client(request, context.requestID, context.clientIP))
     }
 
-    func logout(_ context: AuthenticatedContext) async throws -> AuthModels.Message {
+    func logout(_ request: Request, _ context: AuthenticatedContext) async throws -> AuthModels.Message {
         try await auth.logout(context.principal, client: AuthService.ClientInfo(ip: context.clientAddress?.ipAddress, userAgent: nil, requestID: context.requestID))
         return AuthModels.Message(message: "Logged out successfully")
+    }
+
+    func profile(_ request: Request, _ context: AuthenticatedContext) async throws -> AuthModels.Profile {
+        try await auth.profile(context.principal)
     }
 
     func changePassword(_ request: Request, _ context: AuthenticatedContext) async throws -> AuthModels.Message {
@@ -138,15 +84,10 @@ public struct AuthController: Sendable {
         return AuthModels.Message(message: "Password changed; your other sessions were signed out")
     }
 
-    func createKey(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<APIKeyService.CreatedKey> {
-        let body = try await request.decode(as: APIKeyService.CreateRequest.self, context: context)
-        let created = try await keys.create(body, principal: context.principal, client: Self.client(request, context.requestID, context.clientAddress?.ipAddress))
-        return EditedResponse(status: .created, response: created)
-    }
-
-    func revokeKey(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: UUID.self) else { throw APIError.notFound("API key", code: "API_KEY_NOT_FOUND") }
-        try await keys.revoke(id: id, principal: context.principal, client: Self.client(request, context.requestID, context.clientAddress?.ipAddress))
-        return Response(status: .noContent)
+    func jwks(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let data = try JSONEncoder().encode(tokens.jwks)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+            body: .init(byteBuffer: .init(bytes: data)))
     }
 }

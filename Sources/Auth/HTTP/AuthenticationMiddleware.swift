@@ -36,7 +36,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             if credential.hasPrefix("sk_") {
                 context.principal = try await keyPrincipal(credential, requestedTenant)
             } else if credential.hasPrefix("rt_") {
-                throw AuthError.invalidToken("a refresh token is not an access token")
+                throw APIError.invalidToken("a refresh token is not an access token")
             } else {
                 context.principal = try await auth.principal(forAccessToken: credential, requestedTenant: requestedTenant)
             }
@@ -49,7 +49,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     /// A key belongs to one tenant: `X-Tenant-ID` may only repeat it.
     func keyPrincipal(_ key: String, _ requestedTenant: UUID?) async throws -> Principal {
         let principal = try await keys.principal(forKey: key)
-        if let requestedTenant, requestedTenant != principal.tenantID { throw AuthError.tenantSwitchDenied }
+        if let requestedTenant, requestedTenant != principal.tenantID { throw APIError.tenantSwitchDenied }
         return principal
     }
 }

@@ -43,7 +43,7 @@ public final class RateLimitIdentifier: Sendable {
         if let entry = keyTenants.withLock({ $0[digest] }), ContinuousClock.now - entry.loaded < .seconds(60) { return entry.tenant }
         let hash = Secrets.hash(key)
         let tenant = try? await database.withPlatformScope { tx in
-            try await tx.first("SELECT tenant_id FROM api_keys WHERE key_hash = \(hash)", as: UUID.self)
+            try await APIKeyStore().tenantID(hash: hash, in: tx)
         }
         keyTenants.withLock { entries in
             if entries.count > 100_000 { entries.removeAll() }

@@ -24,10 +24,7 @@ struct GitHubOAuthClient: Sendable {
     func profile(forCode code: String) async throws -> Profile {
         guard let clientID = settings.clientID, let clientSecret = settings.clientSecret else {
             let missing = [settings.clientID == nil ? "GITHUB_CLIENT_ID" : nil, settings.clientSecret == nil ? "GITHUB_CLIENT_SECRET" : nil].compactMap { $0 }
-            // 404: the feature does not exist on this server (a 5xx would blame the server).
-            throw APIError(
-                .notFound, code: "OAUTH_NOT_CONFIGURED",
-                message: "GitHub sign-in is not configured on this server: set \(missing.joined(separator: " and "))")
+            throw APIError.oauthNotConfigured(missing: missing)
         }
         var exchange = HTTPClientRequest(url: settings.tokenURL)
         exchange.method = .POST
@@ -40,7 +37,7 @@ struct GitHubOAuthClient: Sendable {
         let token = try await send(exchange)
         guard let accessToken = token["access_token"]?.stringValue else {
             let reason = token["error"]?.stringValue ?? "no access token in the answer"
-            throw APIError(.unauthorized, code: "OAUTH_CODE_INVALID", message: "GitHub did not accept the code (\(reason))", hint: "Start the sign-in again")
+            throw APIError.oauthCodeInvalid(reason)
         }
         let user = try await get("/user", token: accessToken)
         guard let id = user["id"].flatMap(Self.idString), let login = user["login"]?.stringValue else {
@@ -86,7 +83,7 @@ struct GitHubOAuthClient: Sendable {
         }
         guard (200..<300).contains(response.status.code) else {
             if response.status.code == 401 {
-                throw APIError(.unauthorized, code: "OAUTH_CODE_INVALID", message: "GitHub refused the token")
+                throw APIError.oauthTokenRefused
             }
             throw Self.providerError("GitHub answered \(response.status.code)")
         }
@@ -96,9 +93,7 @@ struct GitHubOAuthClient: Sendable {
         return value
     }
 
-    static func providerError(_ message: String) -> APIError {
-        APIError(.badGateway, code: "OAUTH_PROVIDER_ERROR", message: message)
-    }
+    static func providerError(_ message: String) -> APIError { .oauthProvider(message) }
 }
 
 extension AuthService {
@@ -110,45 +105,33 @@ extension AuthService {
     ) async throws -> AuthModels.TokenResponse {
         guard !request.code.isEmpty, request.code.count <= 512 else { throw APIError.validation(["code": "is required"]) }
         let profile = try await GitHubOAuthClient(settings: settings, http: http).profile(forCode: request.code)
+        let identities = IdentityStore()
         return try await database.withPlatformScope { tx in
-            var user: AuthRepository.UserRow?
-            if let linked = try await tx.first(
-                "SELECT user_id FROM user_identities WHERE provider = 'github' AND provider_user_id = \(profile.id)", as: UUID.self)
-            {
-                user = try await AuthRepository.user(id: linked, in: tx)
+            var user: UserRecord?
+            if let linked = try await identities.linkedUserID(provider: "github", providerUserID: profile.id, in: tx) {
+                user = try await accounts.user(id: linked, in: tx)
             }
             if user == nil, let email = profile.verifiedEmail {
-                user = try await AuthRepository.user(email: email, in: tx)
+                user = try await accounts.user(email: email, in: tx)
             }
             if user == nil {
-                guard let tenantCode = settings.defaultTenant,
-                    let tenantID = try await tx.first("SELECT id FROM tenants WHERE code = \(tenantCode) AND deleted_at IS NULL", as: UUID.self)
-                else {
-                    throw APIError(
-                        .forbidden, code: "NO_ACCOUNT",
-                        message: "This GitHub account is not linked to a user, and sign-up through GitHub is not enabled",
-                        hint: "Ask an administrator to invite you, or to set OAUTH_DEFAULT_TENANT")
+                guard let tenantCode = settings.defaultTenant, let tenantID = try await accounts.tenantID(code: tenantCode, in: tx) else {
+                    throw APIError.oauthNoAccount
                 }
                 let id = UUID.v7()
-                let username = try await Self.freeUsername(profile.login, in: tx)
-                try await tx.query(
-                    "INSERT INTO users (id, username, email, display_name) VALUES (\(id), \(username), \(profile.verifiedEmail), \(profile.name))")
-                try await tx.query(
-                    "INSERT INTO tenant_memberships (tenant_id, id, user_id, is_default) VALUES (\(tenantID), \(UUID.v7()), \(id), true)")
+                let username = try await freeUsername(profile.login, in: tx)
+                try await accounts.insertUser(id: id, username: username, email: profile.verifiedEmail, displayName: profile.name, in: tx)
+                try await accounts.addDefaultMembership(userID: id, tenantID: tenantID, in: tx)
                 try await AuditLog.append(
                     AuditEvent(action: "user.create", tenantID: tenantID, actorUserID: id, targetType: "user", targetID: id.uuidString.lowercased(), clientIP: client.ip, requestID: client.requestID, metadata: ["via": "github"]),
                     in: tx)
-                user = try await AuthRepository.user(id: id, in: tx)
+                user = try await accounts.user(id: id, in: tx)
             }
-            guard let user else { throw AuthError.invalidCredentials }
-            guard user.status == "active" else { throw AuthError.accountDisabled }
-            try await tx.query(
-                """
-                INSERT INTO user_identities (provider, provider_user_id, user_id, email) VALUES ('github', \(profile.id), \(user.id), \(profile.verifiedEmail))
-                ON CONFLICT (provider, provider_user_id) DO NOTHING
-                """)
-            let membership = try Self.chooseTenant(request.tenant, from: try await AuthRepository.memberships(userID: user.id, in: tx))
-            try await AuthRepository.recordLogin(userID: user.id, in: tx)
+            guard let user else { throw APIError.invalidCredentials }
+            guard user.status == "active" else { throw APIError.accountDisabled }
+            try await identities.link(provider: "github", providerUserID: profile.id, userID: user.id, email: profile.verifiedEmail, in: tx)
+            let membership = try Self.chooseTenant(request.tenant, from: try await accounts.memberships(userID: user.id, in: tx))
+            try await accounts.recordLogin(userID: user.id, in: tx)
             let response = try await self.openSession(user: user, membership: membership, client: client, in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "auth.login", tenantID: membership.tenantID, actorUserID: user.id, clientIP: client.ip, requestID: client.requestID, metadata: ["via": "github"]),
@@ -157,11 +140,12 @@ extension AuthService {
         }
     }
 
-    static func freeUsername(_ wanted: String, in tx: DatabaseTransaction) async throws -> String {
+    /// `wanted`, or `wanted-2`, `wanted-3`, ...: the first username no live user has.
+    func freeUsername(_ wanted: String, in tx: DatabaseTransaction) async throws -> String {
         let base = String(wanted.prefix(90))
         var candidate = base
         var suffix = 1
-        while try await tx.first("SELECT 1 FROM users WHERE lower(username) = lower(\(candidate)) AND deleted_at IS NULL", as: Int.self) != nil {
+        while try await accounts.usernameTaken(candidate, in: tx) {
             suffix += 1
             candidate = "\(base)-\(suffix)"
         }

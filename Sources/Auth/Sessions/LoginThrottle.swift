@@ -10,7 +10,7 @@ struct LoginThrottle: Sendable {
     let maxAccountFailures: Int
     let maxAddressFailures: Int
     let baseLockoutSeconds: Int
-    static let window = "15 minutes"
+    let store = LoginAttemptStore()
     static let maximumLockoutSeconds = 3600
 
     static func accountKey(_ identifier: String) -> String { "account:" + identifier.lowercased() }
@@ -22,33 +22,12 @@ struct LoginThrottle: Sendable {
         if let address { keys.append((Self.addressKey(address), maxAddressFailures)) }
         var wait: Int?
         for (key, limit) in keys {
-            guard let row = try await tx.first(
-                """
-                INSERT INTO login_attempts (key, failures, window_started_at, updated_at) VALUES (\(key), 1, now(), now())
-                ON CONFLICT (key) DO UPDATE SET
-                    failures = CASE
-                        WHEN login_attempts.locked_until > now() THEN login_attempts.failures
-                        WHEN login_attempts.window_started_at < now() - interval '\(unescaped: Self.window)' THEN 1
-                        ELSE login_attempts.failures + 1 END,
-                    window_started_at = CASE
-                        WHEN login_attempts.locked_until > now() THEN login_attempts.window_started_at
-                        WHEN login_attempts.window_started_at < now() - interval '\(unescaped: Self.window)' THEN now()
-                        ELSE login_attempts.window_started_at END,
-                    updated_at = now()
-                RETURNING failures, ceil(extract(epoch FROM (coalesce(locked_until, now()) - now())))::int, lockouts
-                """, as: (Int, Int, Int).self)
-            else { continue }
-            let (failures, lockedFor, lockouts) = row
-            if lockedFor > 0 {
-                wait = max(wait ?? 0, lockedFor)
-            } else if failures > limit {
-                let seconds = min(Self.maximumLockoutSeconds, baseLockoutSeconds << min(lockouts, 20))
-                try await tx.query(
-                    """
-                    UPDATE login_attempts SET locked_until = now() + make_interval(secs => \(seconds)),
-                        lockouts = lockouts + 1, failures = 0, window_started_at = now()
-                    WHERE key = \(key)
-                    """)
+            guard let attempt = try await store.count(key, in: tx) else { continue }
+            if attempt.lockedFor > 0 {
+                wait = max(wait ?? 0, attempt.lockedFor)
+            } else if attempt.failures > limit {
+                let seconds = min(Self.maximumLockoutSeconds, baseLockoutSeconds << min(attempt.lockouts, 20))
+                try await store.lock(key, seconds: seconds, in: tx)
                 wait = max(wait ?? 0, seconds)
             }
         }
@@ -57,9 +36,9 @@ struct LoginThrottle: Sendable {
 
     /// A successful sign-in: forget the account's failures and give the address its attempt back.
     func succeeded(account: String, address: String?, in tx: DatabaseTransaction) async throws {
-        try await tx.query("DELETE FROM login_attempts WHERE key = \(Self.accountKey(account))")
+        try await store.forget(Self.accountKey(account), in: tx)
         if let address {
-            try await tx.query("UPDATE login_attempts SET failures = greatest(failures - 1, 0) WHERE key = \(Self.addressKey(address))")
+            try await store.refund(Self.addressKey(address), in: tx)
         }
     }
 }

@@ -131,28 +131,28 @@ public struct TokenService: Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URLEncoded: String(parts[0])),
             let header = try? JSONDecoder().decode(JSONValue.self, from: headerData)
-        else { throw AuthError.invalidToken("malformed token") }
+        else { throw APIError.invalidToken("malformed token") }
         // Exactly the configured algorithm: never "none", never another family.
-        guard header["alg"]?.stringValue == algorithm.rawValue else { throw AuthError.invalidToken("unexpected signing algorithm") }
-        if let typ = header["typ"], typ != "JWT" { throw AuthError.invalidToken("unexpected token type") }
-        if let keyID, let kid = header["kid"], kid.stringValue != keyID { throw AuthError.invalidToken("unknown signing key") }
+        guard header["alg"]?.stringValue == algorithm.rawValue else { throw APIError.invalidToken("unexpected signing algorithm") }
+        if let typ = header["typ"], typ != "JWT" { throw APIError.invalidToken("unexpected token type") }
+        if let keyID, let kid = header["kid"], kid.stringValue != keyID { throw APIError.invalidToken("unknown signing key") }
 
         let claims: AccessClaims
         do {
             claims = try await keys.verify(token, as: AccessClaims.self)
         } catch {
-            throw AuthError.invalidToken("signature or claims are invalid")
+            throw APIError.invalidToken("signature or claims are invalid")
         }
         let slack = TimeInterval(leeway)
-        guard claims.typ == "access" else { throw AuthError.invalidToken("not an access token") }
-        guard claims.iss.value == issuer else { throw AuthError.invalidToken("wrong issuer") }
-        guard claims.aud.value.contains(audience) else { throw AuthError.invalidToken("wrong audience") }
-        guard claims.exp.value.addingTimeInterval(slack) > now else { throw AuthError.tokenExpired }
-        guard claims.iat.value.addingTimeInterval(-slack) <= now else { throw AuthError.invalidToken("issued in the future") }
-        if let nbf = claims.nbf, nbf.value.addingTimeInterval(-slack) > now { throw AuthError.invalidToken("not valid yet") }
+        guard claims.typ == "access" else { throw APIError.invalidToken("not an access token") }
+        guard claims.iss.value == issuer else { throw APIError.invalidToken("wrong issuer") }
+        guard claims.aud.value.contains(audience) else { throw APIError.invalidToken("wrong audience") }
+        guard claims.exp.value.addingTimeInterval(slack) > now else { throw APIError.tokenExpired }
+        guard claims.iat.value.addingTimeInterval(-slack) <= now else { throw APIError.invalidToken("issued in the future") }
+        if let nbf = claims.nbf, nbf.value.addingTimeInterval(-slack) > now { throw APIError.invalidToken("not valid yet") }
         guard let user = UUID(uuidString: claims.sub.value), let tenant = UUID(uuidString: claims.tid),
             let session = UUID(uuidString: claims.sid)
-        else { throw AuthError.invalidToken("malformed subject") }
+        else { throw APIError.invalidToken("malformed subject") }
         return VerifiedAccessToken(userID: user, tenantID: tenant, sessionID: session, tokenID: claims.jti.value, expiresAt: claims.exp.value)
     }
 }

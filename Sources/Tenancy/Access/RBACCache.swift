@@ -6,7 +6,8 @@ import Synchronization
 /// Per-process cache of who holds which roles and what each role grants. Cleared on every
 /// RBAC change: locally at once, on other instances through `RBACChangeListener`.
 public final class RBACCache: Sendable {
-    struct Role: Sendable, Equatable {
+    /// A role a member holds (and a row of `AccessStore.roles`).
+    struct Role: Sendable, Equatable, Decodable {
         var id: UUID
         var code: String
         var dataScope: DataScope
@@ -64,15 +65,5 @@ public final class RBACCache: Sendable {
 
     func store(tenantPermissionCodes: Set<String>) {
         state.withLock { $0.tenantCodes = tenantPermissionCodes }
-    }
-}
-
-/// Publishes an RBAC change: a notification delivered to every instance when the
-/// transaction commits (and not at all if it rolls back).
-enum RBACChange {
-    static let channel = "rbac_changed"
-
-    static func publish(in tx: DatabaseTransaction) async throws {
-        try await tx.query("SELECT pg_notify('rbac_changed', '')")
     }
 }

@@ -22,7 +22,7 @@ public struct RBACChangeListener: Service {
             while !Task.isCancelled {
                 do {
                     try await database.withDedicatedConnection { connection in
-                        try await connection.listen(on: RBACChange.channel) { notifications in
+                        try await connection.listen(on: AccessStore.changeChannel) { notifications in
                             cache.invalidateAll()
                             for try await _ in notifications {
                                 cache.invalidateAll()

@@ -7,6 +7,7 @@ import PlatformSupport
 /// widest data scope among the roles.
 public struct TenancyAccessResolver: AccessResolver {
     let cache: RBACCache
+    let store = AccessStore()
 
     public init(cache: RBACCache) {
         self.cache = cache
@@ -17,14 +18,7 @@ public struct TenancyAccessResolver: AccessResolver {
         if let cached = cache.roles(tenantID: tenantID, userID: userID) {
             roles = cached
         } else {
-            roles = try await tx.all(
-                """
-                SELECT r.id, r.code, r.data_scope FROM user_roles ur
-                JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
-                WHERE ur.tenant_id = \(tenantID) AND ur.user_id = \(userID) AND r.status = 'active' AND r.deleted_at IS NULL
-                ORDER BY r.code
-                """, as: (UUID, String, String).self
-            ).map { RBACCache.Role(id: $0.0, code: $0.1, dataScope: DataScope(rawValue: $0.2) ?? .own) }
+            roles = try await store.roles(userID: userID, tenantID: tenantID, in: tx)
             cache.store(roles: roles, tenantID: tenantID, userID: userID)
         }
         var permissions = Set<String>()
@@ -56,13 +50,7 @@ public struct TenancyAccessResolver: AccessResolver {
     func permissions(of role: RBACCache.Role, tenantID: UUID, in tx: DatabaseTransaction) async throws -> Set<String> {
         if role.code == "super_admin" { return try await tenantPermissionCodes(in: tx) }
         if let cached = cache.permissions(tenantID: tenantID, roleID: role.id) { return cached }
-        let rows: [String] = try await tx.all(
-            """
-            SELECT m.permission FROM role_menus rm JOIN menus m ON m.id = rm.menu_id
-            JOIN permissions p ON p.code = m.permission
-            WHERE rm.tenant_id = \(tenantID) AND rm.role_id = \(role.id) AND m.type = 'button' AND m.status = 'active'
-              AND p.scope = 'tenant'
-            """, as: String.self)
+        let rows = try await store.permissions(roleID: role.id, tenantID: tenantID, in: tx)
         let codes = Set(rows)
         cache.store(permissions: codes, tenantID: tenantID, roleID: role.id)
         return codes
@@ -70,7 +58,7 @@ public struct TenancyAccessResolver: AccessResolver {
 
     func tenantPermissionCodes(in tx: DatabaseTransaction) async throws -> Set<String> {
         if let cached = cache.tenantPermissionCodes { return cached }
-        let rows: [String] = try await tx.all("SELECT code FROM permissions WHERE scope = 'tenant'", as: String.self)
+        let rows = try await PermissionStore().tenantCodes(in: tx)
         let codes = Set(rows)
         cache.store(tenantPermissionCodes: codes)
         return codes
@@ -78,16 +66,14 @@ public struct TenancyAccessResolver: AccessResolver {
 
     public func menuTree(userID: UUID, tenantID: UUID, isPlatformAdmin: Bool, in tx: DatabaseTransaction) async throws -> [JSONValue] {
         let resolved = try await access(userID: userID, tenantID: tenantID, in: tx)
-        let menus = try await MenuRepository.all(in: tx)
-        let visible: [MenuRepository.Menu]
+        let menus = try await MenuStore().all(in: tx)
+        let visible: [MenuView]
         if isPlatformAdmin || resolved.roleCodes.contains("super_admin") {
             visible = menus.filter { menu in
                 isPlatformAdmin || !(menu.code.hasPrefix("platform") || menu.permission?.hasPrefix("platform:") == true)
             }
         } else {
-            let grantedRows: [UUID] = try await tx.all(
-                "SELECT DISTINCT menu_id FROM role_menus WHERE tenant_id = \(tenantID) AND role_id = ANY(\(resolved.roleIDs))",
-                as: UUID.self)
+            let grantedRows = try await store.grantedMenuIDs(roleIDs: resolved.roleIDs, tenantID: tenantID, in: tx)
             let granted = Set(grantedRows)
             // A granted menu brings its ancestors, so the tree stays connected.
             let byID = Dictionary(uniqueKeysWithValues: menus.map { ($0.id, $0) })
@@ -101,6 +87,6 @@ public struct TenancyAccessResolver: AccessResolver {
             }
             visible = menus.filter { keep.contains($0.id) }
         }
-        return MenuRepository.tree(visible.filter { $0.status == .active }).map(\.json)
+        return MenuTreeNode.forest(visible.filter { $0.status == .active }).map(\.json)
     }
 }

@@ -12,7 +12,7 @@ public struct TenantCodeDirectory: TenantDirectory {
     public func activeTenantID(code: String) async throws -> UUID? {
         // Platform scope: the code is the only thing a public request has to go on.
         try await database.withPlatformScope { tx in
-            try await tx.value("SELECT id FROM tenants WHERE code = \(code) AND status = 'active' AND deleted_at IS NULL", as: UUID.self)
+            try await TenantStore().activeTenantID(code: code, in: tx)
         }
     }
 
