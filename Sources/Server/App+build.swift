@@ -159,7 +159,8 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     ContentModule(database: dependencies.database, tenants: TenantCodeDirectory(database: dependencies.database)).register(in: registry)
     SettingsModule(
-        database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config, providers: dependencies.providers
+        database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config, providers: dependencies.providers,
+        integrations: [dependencies.webhooks, dependencies.files]
     ).register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)

@@ -2,71 +2,32 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import PlatformDatabase
 import PlatformHTTP
 import PlatformSupport
-import TaskEngine
 
 /// Webhooks integrators post in (`X-Webhook-Token`), and the tokens that let them.
 struct InboundWebhookController: Sendable {
     let database: Database
+    let store = InboundWebhookStore()
 
-    struct InboundEvent: Codable, Sendable {
-        var event: String
-        var timestamp: Date?
-        var data: JSONValue?
-        /// The sender's event id; a repeat is acknowledged and not recorded again.
-        var id: String?
-    }
+    static let tokenHeader = HTTPField.Name("X-Webhook-Token")
+    static let webhookIDHeader = HTTPField.Name("webhook-id")
 
-    struct Acknowledgement: Codable, Sendable, ResponseEncodable {
-        var acknowledged: Bool
-        var duplicate: Bool
-        var eventId: String
-    }
-
-    struct CreateToken: Codable, Sendable {
-        var name: String
-    }
-
-    struct TokenView: Codable, Sendable, ResponseEncodable {
-        var id: UUID
-        var name: String
-        var prefix: String
-        var lastUsedAt: Date?
-        var createdAt: Date
-        /// Only in the answer to creation.
-        var token: String?
-    }
-
-    static let tokenHeader = HTTPField.Name("X-Webhook-Token")!
-
-    func register(in registry: RouteRegistry) {
-        registry.addPublic(
-            RouteDeclaration(
-                .post, "/api/v1/webhooks/inbound", summary: "Receive an integrator's event (authenticated by X-Webhook-Token)",
-                description: "Body `{event, timestamp, data, id?}`. The event id is `id`, else the `webhook-id` header, else the SHA-256 of the body; a repeated id is acknowledged without being recorded twice. Recorded events are published as `inbound.<event>`.",
-                tag: "webhooks", access: .public,
-                parameters: [RouteParameter("X-Webhook-Token", in: .header, schema: ["type": "string"], required: true)],
-                body: .type(InboundEvent.self),
-                responses: [.json(.ok, Acknowledgement.self), .error(.unauthorized, "No or an unknown token")])
-        ) { request, context in try await self.receive(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/api/v1/webhooks/inbound-tokens", summary: "The tenant's inbound webhook tokens", tag: "webhooks",
-                access: .permission("webhook:inbound:manage"), parameters: RouteParameter.paging, responses: [.json(.ok, Page<TokenView>.self)])
-        ) { request, context in try await self.listTokens(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .post, "/api/v1/webhooks/inbound-tokens", summary: "A new inbound token (shown once; only its hash is kept)", tag: "webhooks",
-                access: .permission("webhook:inbound:manage"), body: .type(CreateToken.self), responses: [.json(.created, TokenView.self)])
-        ) { request, context in try await self.createToken(request, context) }
-        registry.addProtected(
-            RouteDeclaration(
-                .delete, "/api/v1/webhooks/inbound-tokens/{id}", summary: "Revoke an inbound token", tag: "webhooks",
-                access: .permission("webhook:inbound:manage"), parameters: [.path("id", ["type": "string", "format": "uuid"])],
-                responses: [.noContent("Revoked")])
-        ) { _, context in try await self.revokeToken(context) }
+    func register(in routes: RouteGroup) {
+        routes.post(
+            "/inbound", "Receive an integrator's event (authenticated by X-Webhook-Token)", .public,
+            description: "Body `{event, timestamp, data, id?}`. The event id is `id`, else the `webhook-id` header, else the SHA-256 of the body; a repeated id is acknowledged without being recorded twice. Recorded events are published as `inbound.<event>`.",
+            parameters: [RouteParameter("X-Webhook-Token", in: .header, schema: ["type": "string"], required: true)],
+            body: InboundEvent.self, responses: [.error(.unauthorized, "No or an unknown token")], use: receive)
+        routes.get("/inbound-tokens", "The tenant's inbound webhook tokens", .permission("webhook:inbound:manage"), query: PagingQuery.self, use: listTokens)
+        routes.post(
+            "/inbound-tokens", "A new inbound token (shown once; only its hash is kept)", .permission("webhook:inbound:manage"),
+            body: CreateToken.self, use: createToken)
+        routes.delete(
+            "/inbound-tokens/{id}", "Revoke an inbound token", .permission("webhook:inbound:manage"), parameters: [.uuid("id")],
+            responses: [.noContent("Revoked")], use: revokeToken)
     }
 
     static func hash(_ token: String) -> ByteBuffer {
@@ -74,27 +35,19 @@ struct InboundWebhookController: Sendable {
     }
 
     func receive(_ request: Request, _ context: AppRequestContext) async throws -> Acknowledgement {
-        guard let token = request.headers[Self.tokenHeader], !token.isEmpty, token.count <= 200 else {
-            throw APIError(.unauthorized, code: "WEBHOOK_TOKEN_REQUIRED", message: "Send the tenant's inbound token in X-Webhook-Token")
+        guard let header = Self.tokenHeader, let token = request.headers[header], !token.isEmpty, token.count <= 200 else {
+            throw APIError.webhookTokenRequired
         }
         let digest = Self.hash(token)
-        guard let (tenantID, tokenID) = try await database.withPlatformScope({ tx in
-            try await tx.first(
-                """
-                UPDATE inbound_webhook_tokens SET last_used_at = now()
-                WHERE token_hash = \(digest) AND revoked_at IS NULL RETURNING tenant_id, id
-                """, as: (UUID, UUID).self)
-        }) else {
-            throw APIError(.unauthorized, code: "INVALID_WEBHOOK_TOKEN", message: "The webhook token is not valid")
+        guard let owner = try await database.withPlatformScope({ tx in try await store.useToken(hash: digest, in: tx) }) else {
+            throw APIError.invalidWebhookToken
         }
-        if let contentType = request.headers[.contentType], !contentType.lowercased().contains("json") {
-            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "Expected a JSON body")
-        }
+        if let contentType = request.headers[.contentType], !contentType.lowercased().contains("json") { throw APIError.jsonBodyExpected }
         let raw: ByteBuffer
         do {
             raw = try await request.body.collect(upTo: PlatformRequestDecoder.maximumBodySize)
         } catch {
-            throw APIError(.contentTooLarge, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than \(PlatformRequestDecoder.maximumBodySize) bytes")
+            throw APIError.payloadTooLarge(PlatformRequestDecoder.maximumBodySize)
         }
         let bytes = Data(raw.readableBytesView)
         let body = try PlatformRequestDecoder.decode(InboundEvent.self, from: bytes)
@@ -104,18 +57,14 @@ struct InboundWebhookController: Sendable {
         }
         if let id = body.id, id.isEmpty || id.count > 200 { problems["id"] = "must be 1-200 characters" }
         if !problems.isEmpty { throw APIError.validation(problems) }
-        let eventID = body.id ?? request.headers[HTTPField.Name("webhook-id")!].flatMap { $0.isEmpty || $0.count > 200 ? nil : $0 }
-            ?? SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sentID = Self.webhookIDHeader.flatMap { request.headers[$0] }.flatMap { $0.isEmpty || $0.count > 200 ? nil : $0 }
+        let eventID = body.id ?? sentID ?? SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let data = body.data ?? .null
+        let tenantID = owner.tenantId
         let recorded = try await database.withTenant(TenantScope(tenantID: tenantID, dataScope: .all)) { tx -> Bool in
-            let id = UUID.v7()
-            guard try await tx.first(
-                """
-                INSERT INTO inbound_webhook_events (tenant_id, id, event_id, event, sent_at, data, token_id)
-                VALUES (\(tenantID), \(id), \(eventID), \(body.event), \(body.timestamp), \(try PlatformJSON.text(data))::jsonb, \(tokenID))
-                ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
-                """, as: UUID.self) != nil
-            else { return false }
+            guard let id = try await store.recordEvent(body, eventID: eventID, data: data, tenantID: tenantID, tokenID: owner.id, in: tx) else {
+                return false
+            }
             try await EventBus.publish(
                 PlatformEvent(
                     type: "inbound.\(body.event)", tenantId: tenantID, subjectId: id,
@@ -128,48 +77,36 @@ struct InboundWebhookController: Sendable {
     }
 
     func listTokens(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<TokenView> {
-        let page = try PageRequest(request: request)
+        let page = try request.query(PagingQuery.self).paging
         let tenantID = context.principal.tenantID
         return try await database.withTenant(context.tenant) { tx in
-            let total = try await tx.first("SELECT count(*)::int FROM inbound_webhook_tokens WHERE tenant_id = \(tenantID) AND revoked_at IS NULL", as: Int.self) ?? 0
-            let rows = try await tx.all(
-                """
-                SELECT id, name, prefix, last_used_at, created_at FROM inbound_webhook_tokens
-                WHERE tenant_id = \(tenantID) AND revoked_at IS NULL ORDER BY id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-                """, as: (UUID, String, String, Date?, Date).self)
-            return Page(items: rows.map { TokenView(id: $0.0, name: $0.1, prefix: $0.2, lastUsedAt: $0.3, createdAt: $0.4) }, total: total, request: page)
+            let total = try await store.countTokens(tenantID: tenantID, in: tx)
+            let items = try await store.tokens(tenantID: tenantID, page: page, in: tx)
+            return Page(items: items, total: total, request: page)
         }
     }
 
-    func createToken(_ request: Request, _ context: AuthenticatedContext) async throws -> EditedResponse<TokenView> {
+    func createToken(_ request: Request, _ context: AuthenticatedContext) async throws -> Created<TokenView> {
         let body = try await request.decode(as: CreateToken.self, context: context)
         guard (1...200).contains(body.name.count) else { throw APIError.validation(["name": "must be 1-200 characters"]) }
         let random = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let token = "iwt_" + random
+        let prefix = String(token.prefix(10))
         let id = UUID.v7()
         let tenantID = context.principal.tenantID
         let created = try await database.withTenant(context.tenant) { tx in
-            try await tx.first(
-                """
-                INSERT INTO inbound_webhook_tokens (tenant_id, id, name, prefix, token_hash, created_by)
-                VALUES (\(tenantID), \(id), \(body.name), \(String(token.prefix(10))), \(Self.hash(token)), \(context.principal.userID))
-                RETURNING created_at
-                """, as: Date.self)
+            try await store.insertToken(
+                id: id, name: body.name, prefix: prefix, hash: Self.hash(token), tenantID: tenantID, createdBy: context.principal.userID, in: tx)
         }
-        return EditedResponse(
-            status: .created,
-            response: TokenView(id: id, name: body.name, prefix: String(token.prefix(10)), lastUsedAt: nil, createdAt: created ?? Date(), token: token))
+        return Created(TokenView(id: id, name: body.name, prefix: prefix, lastUsedAt: nil, createdAt: created ?? Date(), token: token))
     }
 
-    func revokeToken(_ context: AuthenticatedContext) async throws -> Response {
-        let id = try context.pathUUID(notFound: "Token", code: "TOKEN_NOT_FOUND")
+    func revokeToken(_ request: Request, _ context: AuthenticatedContext) async throws -> NoContent {
+        let id = try context.pathUUID("id", or: .tokenNotFound)
         let tenantID = context.principal.tenantID
-        let revoked = try await database.withTenant(context.tenant) { tx in
-            try await tx.execute(
-                "UPDATE inbound_webhook_tokens SET revoked_at = now() WHERE tenant_id = \(tenantID) AND id = \(id) AND revoked_at IS NULL RETURNING 1")
-        }
-        guard revoked == 1 else { throw APIError.notFound("Token", code: "TOKEN_NOT_FOUND") }
-        return Response(status: .noContent)
+        let revoked = try await database.withTenant(context.tenant) { tx in try await store.revokeToken(id, tenantID: tenantID, in: tx) }
+        guard revoked else { throw APIError.tokenNotFound }
+        return NoContent()
     }
 }

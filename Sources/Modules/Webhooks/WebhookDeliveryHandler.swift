@@ -9,40 +9,6 @@ import PlatformServices
 import PlatformSupport
 import TaskEngine
 
-/// What a delivery attempt may do, from configuration.
-public struct WebhookDeliverySettings: Sendable {
-    public var schedule: [Double]
-    public var timeout: Duration
-    public var disableAfterFailures: Int
-    public var disableAfter: TimeInterval
-    public var secretOverlap: TimeInterval
-    public var targets: OutboundTargetPolicy
-    public static let maximumResponseBytes = 64 * 1024
-
-    public init(config: PlatformConfig.Webhooks) {
-        schedule = config.retrySchedule
-        timeout = .seconds(config.timeoutSeconds)
-        disableAfterFailures = config.disableAfterFailures
-        disableAfter = TimeInterval(config.disableAfterSeconds)
-        secretOverlap = TimeInterval(config.secretOverlapSeconds)
-        targets = OutboundTargetPolicy(allowed: config.allowedHosts)
-    }
-
-    /// The wait before attempt `next` (1-based), jittered by ±10 %.
-    func delay(beforeAttempt next: Int) -> Duration {
-        let base = schedule[min(max(next - 1, 0), schedule.count - 1)]
-        return .milliseconds(Int(base * Double.random(in: 0.9...1.1) * 1000))
-    }
-}
-
-/// The HTTP client of webhook deliveries: redirects are not followed (a redirect could lead
-/// to an address the target policy refuses). Lives as long as the process.
-enum WebhookHTTP {
-    static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled))
-}
-
 /// `webhook.deliver`: one attempt per run of the task. Signs per Standard Webhooks, records
 /// the attempt, and decides what follows: success, a retry on the schedule (or later, if the
 /// receiver sent `Retry-After`), unsubscribe on 410, or disabling a failing endpoint.
@@ -52,21 +18,11 @@ public struct WebhookDeliveryHandler: TaskHandler {
     let database: Database
     let settings: WebhookDeliverySettings
     let logger = Logger(label: "platform.webhooks")
+    let store = WebhookDeliveryStore()
 
     public init(database: Database, settings: WebhookDeliverySettings) {
         self.database = database
         self.settings = settings
-    }
-
-    struct Target: Sendable {
-        var deliveryID: UUID
-        var endpointID: UUID
-        var messageID: UUID
-        var payload: String
-        var status: String
-        var url: String
-        var secrets: [String]
-        var active: Bool
     }
 
     public func run(_ job: TaskJob) async throws -> JSONValue? {
@@ -74,24 +30,12 @@ public struct WebhookDeliveryHandler: TaskHandler {
             throw TaskFailure("task_input.delivery_id is missing", retryable: false)
         }
         let tenantID = job.task.tenantId
-        let overlap = settings.secretOverlap
-        guard let target = try await database.withTenant(job.tenantScope, { tx -> Target? in
-            guard let row = try await tx.first(
-                """
-                SELECT d.id, d.endpoint_id, d.message_id, d.payload, d.status, e.url, e.secret,
-                       CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, e.active AND e.deleted_at IS NULL
-                FROM webhook_deliveries d JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
-                WHERE d.tenant_id = \(tenantID) AND d.id = \(deliveryID)
-                """, as: (UUID, UUID, UUID, String, String, String, String, String?, Bool).self)
-            else { return nil }
-            _ = overlap
-            return Target(
-                deliveryID: row.0, endpointID: row.1, messageID: row.2, payload: row.3, status: row.4, url: row.5,
-                secrets: [row.6] + (row.7.map { [$0] } ?? []), active: row.8)
-        }) else { throw TaskFailure("delivery \(deliveryID) does not exist", retryable: false) }
-        guard target.status == "pending" else { return ["skipped": .string("delivery is \(target.status)")] }
+        guard let target = try await database.withTenant(job.tenantScope, { tx in try await store.target(deliveryID, tenantID: tenantID, in: tx) }) else {
+            throw TaskFailure("delivery \(deliveryID) does not exist", retryable: false)
+        }
+        guard target.status == DeliveryStatus.pending.rawValue else { return ["skipped": .string("delivery is \(target.status)")] }
         guard target.active else {
-            try await finish(target, tenantID: tenantID, status: "cancelled", error: "the endpoint is disabled or deleted", in: job)
+            try await finish(target, tenantID: tenantID, status: .cancelled, error: "the endpoint is disabled or deleted", in: job)
             return ["skipped": "endpoint disabled"]
         }
         let attempt = job.task.attempts
@@ -102,7 +46,7 @@ public struct WebhookDeliveryHandler: TaskHandler {
             outcome = try await send(target, to: url)
         } catch let refused as OutboundTargetPolicy.Refused {
             try await record(target, tenantID: tenantID, attempt: attempt, started: started, code: nil, error: "target refused: \(refused.reason)", excerpt: nil, in: job)
-            try await finish(target, tenantID: tenantID, status: "failed", error: "target refused: \(refused.reason)", in: job)
+            try await finish(target, tenantID: tenantID, status: .failed, error: "target refused: \(refused.reason)", in: job)
             throw TaskFailure("target refused: \(refused.reason)", retryable: false)
         } catch is CancellationError {
             throw CancellationError()
@@ -119,16 +63,16 @@ public struct WebhookDeliveryHandler: TaskHandler {
         }
         let reason = outcome.error ?? "HTTP \(outcome.code ?? 0)"
         if outcome.code == 410 {
-            try await disable(target.endpointID, tenantID: tenantID, reason: "the receiver answered 410 Gone (unsubscribed)", in: job)
-            try await finish(target, tenantID: tenantID, status: "failed", error: reason, in: job)
+            try await disable(target.endpointId, tenantID: tenantID, reason: "the receiver answered 410 Gone (unsubscribed)", in: job)
+            try await finish(target, tenantID: tenantID, status: .failed, error: reason, in: job)
             throw TaskFailure(reason, retryable: false)
         }
         if try await countFailure(target, tenantID: tenantID, reason: reason, in: job) {
-            try await finish(target, tenantID: tenantID, status: "failed", error: reason, in: job)
+            try await finish(target, tenantID: tenantID, status: .failed, error: reason, in: job)
             throw TaskFailure("\(reason); the endpoint was disabled", retryable: false)
         }
         guard attempt < min(settings.schedule.count, job.task.maxAttempts) else {
-            try await finish(target, tenantID: tenantID, status: "failed", error: reason, in: job)
+            try await finish(target, tenantID: tenantID, status: .failed, error: reason, in: job)
             throw TaskFailure(reason, retryable: false)
         }
         var delay = settings.delay(beforeAttempt: attempt + 1)
@@ -136,15 +80,13 @@ public struct WebhookDeliveryHandler: TaskHandler {
             delay = max(delay, .milliseconds(Int(min(retryAfter, 86_400) * 1000)))
         }
         let next = Date().addingTimeInterval(delay.seconds)
-        _ = try await database.withTenant(job.tenantScope) { tx in
-            try await tx.query("UPDATE webhook_deliveries SET next_attempt_at = \(next), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(target.deliveryID)")
-        }
+        try await database.withTenant(job.tenantScope) { tx in try await store.scheduleNext(target.deliveryId, at: next, tenantID: tenantID, in: tx) }
         throw TaskFailure(reason, retryAfter: delay)
     }
 
-    func send(_ target: Target, to url: URL) async throws -> (code: Int?, error: String?, excerpt: String?, retryAfter: TimeInterval?) {
+    func send(_ target: DeliveryTarget, to url: URL) async throws -> (code: Int?, error: String?, excerpt: String?, retryAfter: TimeInterval?) {
         let timestamp = Int(Date().timeIntervalSince1970)
-        let id = WebhookStore.messageHeader(target.messageID)
+        let id = WebhookMessage.header(target.messageId)
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -191,69 +133,36 @@ public struct WebhookDeliveryHandler: TaskHandler {
         return "request failed: \(String(describing: error).prefix(300))"
     }
 
-    func record(_ target: Target, tenantID: UUID, attempt: Int, started: ContinuousClock.Instant, code: Int?, error: String?, excerpt: String?, in job: TaskJob) async throws {
-        let milliseconds = Int((ContinuousClock.now - started).seconds * 1000)
-        try await database.withTenant(job.tenantScope) { tx in
-            try await tx.query(
-                """
-                INSERT INTO webhook_attempts (tenant_id, id, delivery_id, attempt, status_code, duration_ms, error, response_excerpt)
-                VALUES (\(tenantID), \(UUID.v7()), \(target.deliveryID), \(attempt), \(code), \(milliseconds), \(error), \(excerpt))
-                """)
-            try await tx.query(
-                """
-                UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = \(code), last_error = \(error),
-                       last_attempt_at = now(), updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.deliveryID)
-                """)
-        }
+    func record(
+        _ target: DeliveryTarget, tenantID: UUID, attempt: Int, started: ContinuousClock.Instant, code: Int?, error: String?, excerpt: String?,
+        in job: TaskJob
+    ) async throws {
+        let made = WebhookDeliveryStore.Attempt(
+            number: attempt, statusCode: code, milliseconds: Int((ContinuousClock.now - started).seconds * 1000), error: error, excerpt: excerpt)
+        try await database.withTenant(job.tenantScope) { tx in try await store.record(made, deliveryID: target.deliveryId, tenantID: tenantID, in: tx) }
     }
 
-    func succeed(_ target: Target, tenantID: UUID, code: Int, in job: TaskJob) async throws {
-        try await database.withTenant(job.tenantScope) { tx in
-            try await tx.query(
-                """
-                UPDATE webhook_deliveries SET status = 'succeeded', succeeded_at = now(), next_attempt_at = NULL, last_error = NULL, updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.deliveryID)
-                """)
-            try await tx.query(
-                """
-                UPDATE webhook_endpoints SET consecutive_failures = 0, first_failure_at = NULL, last_success_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.endpointID)
-                """)
-        }
+    func succeed(_ target: DeliveryTarget, tenantID: UUID, code: Int, in job: TaskJob) async throws {
+        try await database.withTenant(job.tenantScope) { tx in try await store.succeed(target, tenantID: tenantID, in: tx) }
     }
 
-    func finish(_ target: Target, tenantID: UUID, status: String, error: String, in job: TaskJob) async throws {
-        _ = try await database.withTenant(job.tenantScope) { tx in
-            try await tx.query(
-                """
-                UPDATE webhook_deliveries SET status = \(status), last_error = \(error), next_attempt_at = NULL, updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.deliveryID)
-                """)
+    func finish(_ target: DeliveryTarget, tenantID: UUID, status: DeliveryStatus, error: String, in job: TaskJob) async throws {
+        try await database.withTenant(job.tenantScope) { tx in
+            try await store.finish(target.deliveryId, tenantID: tenantID, status: status, error: error, in: tx)
         }
     }
 
     /// Counts a failed attempt against the endpoint; true when that disabled it.
-    func countFailure(_ target: Target, tenantID: UUID, reason: String, in job: TaskJob) async throws -> Bool {
+    func countFailure(_ target: DeliveryTarget, tenantID: UUID, reason: String, in job: TaskJob) async throws -> Bool {
         let threshold = settings.disableAfterFailures
         let window = settings.disableAfter
         return try await database.withTenant(job.tenantScope) { tx in
-            guard let row = try await tx.first(
-                """
-                UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, first_failure_at = coalesce(first_failure_at, now()), updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.endpointID)
-                RETURNING consecutive_failures, extract(epoch FROM now() - first_failure_at)::float8
-                """, as: (Int, Double).self)
-            else { return false }
-            guard row.0 >= threshold, row.1 >= window else { return false }
-            let why = "disabled after \(row.0) failed attempts in a row over \(Int(row.1)) s; last: \(reason)"
-            try await tx.query(
-                """
-                UPDATE webhook_endpoints SET active = false, disabled_at = now(), disabled_reason = \(why), updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(target.endpointID)
-                """)
+            guard let run = try await store.countFailure(target.endpointId, tenantID: tenantID, in: tx) else { return false }
+            guard run.consecutiveFailures >= threshold, run.failingFor >= window else { return false }
+            let why = "disabled after \(run.consecutiveFailures) failed attempts in a row over \(Int(run.failingFor)) s; last: \(reason)"
+            try await store.disable(target.endpointId, tenantID: tenantID, reason: why, in: tx)
             try await AuditLog.append(
-                AuditEvent(action: "webhook.disable", tenantID: tenantID, targetType: "webhook", targetID: target.endpointID.uuidString.lowercased(),
+                AuditEvent(action: "webhook.disable", tenantID: tenantID, targetType: "webhook", targetID: target.endpointId.uuidString.lowercased(),
                            metadata: ["reason": .string(why)]), in: tx)
             return true
         }
@@ -261,11 +170,7 @@ public struct WebhookDeliveryHandler: TaskHandler {
 
     func disable(_ endpointID: UUID, tenantID: UUID, reason: String, in job: TaskJob) async throws {
         try await database.withTenant(job.tenantScope) { tx in
-            try await tx.query(
-                """
-                UPDATE webhook_endpoints SET active = false, disabled_at = now(), disabled_reason = \(reason), updated_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(endpointID)
-                """)
+            try await store.disable(endpointID, tenantID: tenantID, reason: reason, in: tx)
             try await AuditLog.append(
                 AuditEvent(action: "webhook.disable", tenantID: tenantID, targetType: "webhook", targetID: endpointID.uuidString.lowercased(),
                            metadata: ["reason": .string(reason)]), in: tx)

@@ -15,6 +15,8 @@ public final class WebhookRelay: Service {
     let attempts: Int
     let pollInterval: Duration
     let logger: Logger
+    let outbox = WebhookOutboxStore()
+    let deliveries = WebhookStore()
 
     public init(database: Database, bus: EventBus?, attempts: Int, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
@@ -61,30 +63,13 @@ public final class WebhookRelay: Service {
     @discardableResult
     public func relayBatch() async throws -> Int {
         try await database.withPlatformScope { tx in
-            let rows = try await tx.all(
-                """
-                WITH batch AS (
-                    SELECT tenant_id, id FROM event_log WHERE dispatched_at IS NULL ORDER BY id LIMIT \(Self.batchSize) FOR UPDATE SKIP LOCKED
-                ), stamped AS (
-                    UPDATE event_log l SET dispatched_at = now() FROM batch WHERE l.tenant_id = batch.tenant_id AND l.id = batch.id
-                    RETURNING l.tenant_id, l.id, l.type, l.data, l.occurred_at
-                )
-                SELECT s.tenant_id, s.id, s.type, s.data::text, s.occurred_at, w.id, w.event_types,
-                       (SELECT count(*) FROM stamped)::int
-                FROM stamped s LEFT JOIN webhook_endpoints w
-                  ON w.tenant_id = s.tenant_id AND w.active AND w.deleted_at IS NULL
-                 AND EXISTS (SELECT 1 FROM unnest(w.event_types) p
-                             WHERE p = '*' OR p = s.type OR (right(p, 2) = '.*' AND starts_with(s.type, left(p, -1))))
-                ORDER BY s.id
-                """, as: (UUID, UUID, String, String, Date, UUID?, [String]?, Int).self)
             var dispatched = 0
-            for row in rows {
-                dispatched = row.7
-                guard let endpointID = row.5 else { continue }
-                let data = try PlatformJSON.makeDecoder().decode(JSONValue.self, from: Data(row.3.utf8))
-                let payload = try WebhookStore.payload(type: row.2, at: row.4, data: data)
-                try await WebhookStore.enqueueDelivery(
-                    tenantID: row.0, endpointID: endpointID, messageID: row.1, eventType: row.2, payload: payload, attempts: attempts, in: tx)
+            for row in try await outbox.claimBatch(limit: Self.batchSize, in: tx) {
+                dispatched = row.stamped
+                guard let endpointID = row.endpointId else { continue }
+                let payload = try WebhookMessage.payload(type: row.type, at: row.occurredAt, data: row.data)
+                try await deliveries.enqueueDelivery(
+                    tenantID: row.tenantId, endpointID: endpointID, messageID: row.eventId, eventType: row.type, payload: payload, attempts: attempts, in: tx)
             }
             return dispatched
         }

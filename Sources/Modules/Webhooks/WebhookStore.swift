@@ -1,97 +1,182 @@
 import Foundation
-import Hummingbird
 import PlatformDatabase
 import PlatformSupport
-import PostgresNIO
 import TaskEngine
 
-/// A subscriber's endpoint as served (the secret only at creation and rotation).
-struct WebhookEndpoint: Codable, Sendable, ResponseEncodable {
-    var id: UUID
-    var url: String
-    var events: [String]
+/// Which deliveries of an endpoint a list shows; the page and its count share it.
+struct DeliveryFilter: Sendable {
+    var tenantID: UUID
+    var endpointID: UUID
+    var status: DeliveryStatus?
+
+    var condition: SQL {
+        "tenant_id = \(tenantID) AND endpoint_id = \(endpointID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))"
+    }
+}
+
+/// The fields an endpoint update may change (nil: keep).
+struct EndpointChange: Sendable {
+    var url: String?
+    var events: [String]?
     var description: String?
-    var active: Bool
-    var disabledAt: Date?
-    var disabledReason: String?
-    var consecutiveFailures: Int
-    var lastSuccessAt: Date?
-    var secretRotatedUntil: Date?
-    var createdAt: Date
-    var updatedAt: Date
-    /// Present only in the answers to creation and rotation.
-    var secret: String?
+    var active: Bool?
 }
 
-struct WebhookDelivery: Codable, Sendable, ResponseEncodable {
-    var id: UUID
-    var endpointId: UUID
-    var webhookId: String
-    var eventType: String
-    var status: String
-    var attempts: Int
-    var lastStatusCode: Int?
-    var lastError: String?
-    var lastAttemptAt: Date?
-    var nextAttemptAt: Date?
-    var succeededAt: Date?
-    var createdAt: Date
-}
-
-/// SQL of the webhooks module.
-enum WebhookStore {
+/// Every statement on `webhook_endpoints` and `webhook_deliveries` outside a delivery attempt.
+struct WebhookStore: Sendable {
     static let endpointColumns = """
-        id, url, event_types, description, active, disabled_at, disabled_reason, consecutive_failures, last_success_at,
-        CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END AS rotated_until, created_at, updated_at
+        id, url, event_types AS events, description, active, disabled_at, disabled_reason, consecutive_failures, last_success_at,
+        CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END AS secret_rotated_until, created_at, updated_at
         """
-
-    typealias EndpointRow = (UUID, String, [String], String?, Bool, Date?, String?, Int, Date?, Date?, Date, Date)
-
-    static func endpoint(_ row: EndpointRow, secret: String? = nil) -> WebhookEndpoint {
-        WebhookEndpoint(
-            id: row.0, url: row.1, events: row.2, description: row.3, active: row.4, disabledAt: row.5, disabledReason: row.6,
-            consecutiveFailures: row.7, lastSuccessAt: row.8, secretRotatedUntil: row.9, createdAt: row.10, updatedAt: row.11, secret: secret)
-    }
-
-    static func findEndpoint(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> WebhookEndpoint? {
-        try await tx.first(
-            "SELECT \(unescaped: endpointColumns) FROM webhook_endpoints WHERE tenant_id = \(tenantID) AND id = \(id) AND deleted_at IS NULL",
-            as: EndpointRow.self
-        ).map { endpoint($0) }
-    }
 
     static let deliveryColumns = """
         id, endpoint_id, message_id, event_type, status, attempts, last_status_code, last_error, last_attempt_at, next_attempt_at, succeeded_at, created_at
         """
 
-    typealias DeliveryRow = (UUID, UUID, UUID, String, String, Int, Int?, String?, Date?, Date?, Date?, Date)
-
-    static func delivery(_ row: DeliveryRow) -> WebhookDelivery {
-        WebhookDelivery(
-            id: row.0, endpointId: row.1, webhookId: messageHeader(row.2), eventType: row.3, status: row.4, attempts: row.5,
-            lastStatusCode: row.6, lastError: row.7, lastAttemptAt: row.8, nextAttemptAt: row.9, succeededAt: row.10, createdAt: row.11)
+    /// A delivery as stored; `WebhookDelivery` derives the `webhook-id` from the message id.
+    struct DeliveryRow: Decodable, Sendable {
+        var id: UUID
+        var endpointId: UUID
+        var messageId: UUID
+        var eventType: String
+        var status: String
+        var attempts: Int
+        var lastStatusCode: Int?
+        var lastError: String?
+        var lastAttemptAt: Date?
+        var nextAttemptAt: Date?
+        var succeededAt: Date?
+        var createdAt: Date
     }
 
-    /// The `webhook-id` of a message: stable across its attempts.
-    static func messageHeader(_ id: UUID) -> String {
-        "msg_" + id.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    static func liveEndpoints(_ tenantID: UUID) -> SQL {
+        "tenant_id = \(tenantID) AND deleted_at IS NULL"
     }
 
-    /// The body Standard Webhooks prescribes: `{"type", "timestamp", "data"}`.
-    static func payload(type: String, at date: Date, data: JSONValue) throws -> String {
-        let body: JSONValue = ["type": .string(type), "timestamp": .string(RFC3339.string(from: date)), "data": data]
-        return String(decoding: try PlatformJSON.makeEncoder().encode(body), as: UTF8.self)
+    func endpoint(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> WebhookEndpoint? {
+        try await tx.row(
+            "SELECT \(unescaped: Self.endpointColumns) FROM webhook_endpoints WHERE \(Self.liveEndpoints(tenantID)) AND id = \(id)",
+            decoding: WebhookEndpoint.self)
+    }
+
+    func endpoints(tenantID: UUID, page: PageRequest, in tx: DatabaseTransaction) async throws -> [WebhookEndpoint] {
+        try await tx.rows(
+            """
+            SELECT \(unescaped: Self.endpointColumns) FROM webhook_endpoints WHERE \(Self.liveEndpoints(tenantID))
+            ORDER BY id DESC LIMIT \(page.limit) OFFSET \(page.offset)
+            """, decoding: WebhookEndpoint.self)
+    }
+
+    func countEndpoints(tenantID: UUID, in tx: DatabaseTransaction) async throws -> Int {
+        try await tx.value("SELECT count(*)::int FROM webhook_endpoints WHERE \(Self.liveEndpoints(tenantID))", as: Int.self) ?? 0
+    }
+
+    /// What the integrations report shows of the tenant's endpoints.
+    struct EndpointUsage: Decodable, Sendable {
+        var activeEndpoints: Int
+        var disabledByFailures: Int
+        var firstCreatedAt: Date?
+    }
+
+    func endpointUsage(tenantID: UUID, in tx: DatabaseTransaction) async throws -> EndpointUsage? {
+        try await tx.row(
+            """
+            SELECT count(*) FILTER (WHERE active)::int AS active_endpoints,
+                   count(*) FILTER (WHERE NOT active AND disabled_reason IS NOT NULL)::int AS disabled_by_failures, min(created_at) AS first_created_at
+            FROM webhook_endpoints WHERE \(Self.liveEndpoints(tenantID))
+            """, decoding: EndpointUsage.self)
+    }
+
+    struct NewEndpoint: Sendable {
+        var url: String
+        var description: String?
+        var events: [String]
+        var active: Bool
+        var secret: String
+    }
+
+    func insertEndpoint(_ endpoint: NewEndpoint, id: UUID, tenantID: UUID, ownerID: UUID, in tx: DatabaseTransaction) async throws {
+        try await tx.run(
+            """
+            INSERT INTO webhook_endpoints (tenant_id, id, owner_id, url, description, event_types, active, secret)
+            VALUES (\(tenantID), \(id), \(ownerID), \(endpoint.url), \(endpoint.description), \(endpoint.events), \(endpoint.active), \(endpoint.secret))
+            """)
+    }
+
+    /// Applies `change`; turning an endpoint on clears its failures, turning it off records why.
+    func updateEndpoint(_ id: UUID, tenantID: UUID, _ change: EndpointChange, in tx: DatabaseTransaction) async throws {
+        try await tx.run(
+            """
+            UPDATE webhook_endpoints SET
+                url = coalesce(\(change.url), url), event_types = coalesce(\(change.events)::text[], event_types),
+                description = coalesce(\(change.description), description), active = coalesce(\(change.active), active),
+                consecutive_failures = CASE WHEN \(change.active) IS TRUE AND NOT active THEN 0 ELSE consecutive_failures END,
+                first_failure_at = CASE WHEN \(change.active) IS TRUE AND NOT active THEN NULL ELSE first_failure_at END,
+                disabled_at = CASE WHEN \(change.active) IS TRUE THEN NULL WHEN \(change.active) IS FALSE THEN coalesce(disabled_at, now()) ELSE disabled_at END,
+                disabled_reason = CASE WHEN \(change.active) IS TRUE THEN NULL WHEN \(change.active) IS FALSE AND active THEN 'disabled by a user' ELSE disabled_reason END,
+                updated_at = now()
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
+    }
+
+    /// Soft-deletes the endpoint and cancels what it still had pending.
+    func deleteEndpoint(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        try await tx.run("UPDATE webhook_endpoints SET deleted_at = now(), active = false, updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)")
+        try await tx.run(
+            """
+            UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'the endpoint was deleted', next_attempt_at = NULL, updated_at = now()
+            WHERE tenant_id = \(tenantID) AND endpoint_id = \(id) AND status = 'pending'
+            """)
+    }
+
+    /// `secret` signs from now on; the previous one goes on signing for `overlap` seconds.
+    func rotateSecret(_ id: UUID, tenantID: UUID, to secret: String, overlap: TimeInterval, in tx: DatabaseTransaction) async throws {
+        try await tx.run(
+            """
+            UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = now() + make_interval(secs => \(overlap)),
+                   secret = \(secret), updated_at = now()
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
+    }
+
+    func delivery(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> WebhookDelivery? {
+        try await tx.row(
+            "SELECT \(unescaped: Self.deliveryColumns) FROM webhook_deliveries WHERE tenant_id = \(tenantID) AND id = \(id)",
+            decoding: DeliveryRow.self
+        ).map(WebhookDelivery.init)
+    }
+
+    func deliveries(_ filter: DeliveryFilter, page: PageRequest, in tx: DatabaseTransaction) async throws -> [WebhookDelivery] {
+        try await tx.rows(
+            """
+            SELECT \(unescaped: Self.deliveryColumns) FROM webhook_deliveries WHERE \(filter.condition)
+            ORDER BY id DESC LIMIT \(page.limit) OFFSET \(page.offset)
+            """, decoding: DeliveryRow.self
+        ).map(WebhookDelivery.init)
+    }
+
+    func countDeliveries(_ filter: DeliveryFilter, in tx: DatabaseTransaction) async throws -> Int {
+        try await tx.value("SELECT count(*)::int FROM webhook_deliveries WHERE \(filter.condition)", as: Int.self) ?? 0
+    }
+
+    /// Puts a finished delivery back to pending, due now (its attempts are queued separately).
+    func reopenDelivery(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        try await tx.run(
+            """
+            UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), succeeded_at = NULL, updated_at = now()
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
     }
 
     /// Records one message for one endpoint (once: a repeated message id is ignored) and queues
     /// its delivery on the task engine, in the caller's transaction.
     @discardableResult
-    static func enqueueDelivery(
+    func enqueueDelivery(
         tenantID: UUID, endpointID: UUID, messageID: UUID, eventType: String, payload: String, attempts: Int,
         in tx: DatabaseTransaction
     ) async throws -> UUID? {
         let deliveryID = UUID.v7()
-        guard try await tx.first(
+        guard try await tx.value(
             """
             INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, message_id, event_type, payload, next_attempt_at)
             VALUES (\(tenantID), \(deliveryID), \(endpointID), \(messageID), \(eventType), \(payload), now())
@@ -103,7 +188,7 @@ enum WebhookStore {
     }
 
     /// A task that makes the delivery's attempts.
-    static func queueAttempts(tenantID: UUID, deliveryID: UUID, attempts: Int, in tx: DatabaseTransaction) async throws {
+    func queueAttempts(tenantID: UUID, deliveryID: UUID, attempts: Int, in tx: DatabaseTransaction) async throws {
         var task = NewTask(taskType: WebhookDeliveryHandler.taskType)
         task.kind = .internal
         task.queue = "webhooks"
@@ -112,17 +197,6 @@ enum WebhookStore {
         task.maxAttempts = attempts
         task.enqueue = true
         let created = try await TaskStore.insert(task, tenantID: tenantID, ownerID: nil, in: tx)
-        try await tx.query("UPDATE webhook_deliveries SET task_id = \(created.id) WHERE tenant_id = \(tenantID) AND id = \(deliveryID)")
-    }
-
-    /// Whether an endpoint's patterns take an event type: exact, `*`, or `prefix.*`.
-    static func matches(_ patterns: [String], _ type: String) -> Bool {
-        patterns.contains { pattern in
-            pattern == "*" || pattern == type || (pattern.hasSuffix(".*") && type.hasPrefix(String(pattern.dropLast())))
-        }
-    }
-
-    static func isValidPattern(_ pattern: String) -> Bool {
-        pattern == "*" || pattern.wholeMatch(of: /[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?/) != nil && pattern.count <= 200
+        try await tx.run("UPDATE webhook_deliveries SET task_id = \(created.id) WHERE tenant_id = \(tenantID) AND id = \(deliveryID)")
     }
 }

@@ -18,8 +18,10 @@ public struct WebhooksModule: Sendable {
     }
 
     public func register(in registry: RouteRegistry) {
-        InboundWebhookController(database: database).register(in: registry)
-        WebhookController(database: database, settings: settings).register(in: registry)
+        let routes = registry.group("/api/v1/webhooks", tag: "webhooks")
+        InboundWebhookController(database: database).register(in: routes)
+        WebhookController(database: database, settings: settings)
+            .register(in: routes, settings: registry.group("/api/v1/settings/webhooks", tag: "webhooks"))
     }
 
     /// The delivery handler every worker runs.
