@@ -178,11 +178,20 @@ let package = Package(
             path: "Sources/Modules/Settings",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Workflows",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "FlowEngine", "Providers",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Modules/Workflows",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
-                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings",
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",
@@ -240,6 +249,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Providers", "TaskEngine", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
     ]
 )

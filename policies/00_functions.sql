@@ -75,3 +75,39 @@ CREATE OR REPLACE FUNCTION app.apply_tenant_policies(target regclass, owned bool
         END IF;
     END
     $fn$;
+
+-- A module's RBAC catalog in one call: its menus (directories and pages) and its permission
+-- codes, each with the button that grants it under its menu. `member: true` marks what the
+-- default member role gets. Idempotent: re-applied with the policies.
+--   menus:       [{"code", "parent", "name", "type", "path", "icon", "component", "sort", "member"}]
+--   permissions: [{"code", "name", "scope", "menu", "member"}]
+CREATE OR REPLACE FUNCTION app.register_catalog(p_menus jsonb, p_permissions jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $fn$
+    DECLARE
+        item jsonb;
+        position integer := 0;
+    BEGIN
+        INSERT INTO permissions (code, name, scope)
+        SELECT p->>'code', p->>'name', coalesce(p->>'scope', 'tenant') FROM jsonb_array_elements(p_permissions) AS p
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, scope = EXCLUDED.scope;
+        -- In order, so parents exist before their children.
+        FOR item IN SELECT * FROM jsonb_array_elements(p_menus) LOOP
+            INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort, member_default)
+            VALUES (md5('menu:' || (item->>'code'))::uuid,
+                    CASE WHEN item->>'parent' IS NULL THEN NULL ELSE md5('menu:' || (item->>'parent'))::uuid END,
+                    item->>'code', item->>'name', coalesce(item->>'type', 'menu'), item->>'path', item->>'icon', item->>'component', NULL,
+                    coalesce((item->>'sort')::int, 0), coalesce((item->>'member')::boolean, false))
+            ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type, path = EXCLUDED.path,
+                icon = EXCLUDED.icon, component = EXCLUDED.component, sort = EXCLUDED.sort, member_default = EXCLUDED.member_default;
+        END LOOP;
+        FOR item IN SELECT * FROM jsonb_array_elements(p_permissions) LOOP
+            position := position + 1;
+            INSERT INTO menus (id, parent_id, code, name, type, path, icon, component, permission, sort, member_default)
+            VALUES (md5('menu:btn:' || (item->>'code'))::uuid, md5('menu:' || (item->>'menu'))::uuid, 'btn:' || (item->>'code'),
+                    item->>'name', 'button', NULL, NULL, NULL, item->>'code', position, coalesce((item->>'member')::boolean, false))
+            ON CONFLICT (code) DO UPDATE SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, type = EXCLUDED.type,
+                permission = EXCLUDED.permission, sort = EXCLUDED.sort, member_default = EXCLUDED.member_default;
+        END LOOP;
+    END
+    $fn$;

@@ -16,6 +16,7 @@ CREATE POLICY platform_write ON menus USING (app.is_platform_scope()) WITH CHECK
 
 SELECT app.apply_tenant_policies('roles');
 SELECT app.apply_tenant_policies('role_menus');
+SELECT app.apply_tenant_policies('role_default_grants');
 SELECT app.apply_tenant_policies('user_roles');
 
 -- Members with data scope 'self' see only themselves among the tenant's users.
@@ -93,6 +94,21 @@ CREATE OR REPLACE FUNCTION app.ensure_default_roles(target uuid) RETURNS void
       AND (m.code IN ('content', 'content:items')
        OR m.permission IN ('content:item:list', 'content:item:create', 'content:item:read', 'content:item:update',
                            'content:item:delete', 'settings:tenant:read'))
+    ON CONFLICT DO NOTHING;
+
+    -- Modules registered with app.register_catalog mark their member menus: each is given to
+    -- the member role once (recorded in role_default_grants), so a tenant that takes one away
+    -- keeps its choice when the policies are applied again.
+    WITH due AS (
+        SELECT r.id AS role_id, m.id AS menu_id
+        FROM roles r, menus m
+        WHERE r.tenant_id = target AND r.code = 'member' AND r.deleted_at IS NULL AND r.is_system AND m.member_default
+          AND NOT EXISTS (SELECT 1 FROM role_default_grants d WHERE d.tenant_id = target AND d.role_id = r.id AND d.menu_id = m.id)
+    ), recorded AS (
+        INSERT INTO role_default_grants (tenant_id, role_id, menu_id) SELECT target, role_id, menu_id FROM due
+        ON CONFLICT DO NOTHING
+    )
+    INSERT INTO role_menus (tenant_id, role_id, menu_id) SELECT target, role_id, menu_id FROM due
     ON CONFLICT DO NOTHING;
     $fn$;
 

@@ -16,6 +16,7 @@ import TaskEngine
 import Tasks
 import Tenancy
 import Webhooks
+import Workflows
 
 /// What the routes need, built once per process.
 struct AppDependencies: Sendable {
@@ -32,6 +33,9 @@ struct AppDependencies: Sendable {
     let taskHandlers: TaskHandlerRegistry
     let runtimeSettings: RuntimeSettings
     let providers: ProviderRegistry
+    let workflows: WorkflowsModule
+    /// Fields modules add to their task types' answers.
+    let taskViews: TaskViewExtensions
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -45,15 +49,24 @@ struct AppDependencies: Sendable {
         } catch let error as ProviderConfiguration.Invalid {
             throw ConfigurationError(error.description)
         }
+        let providers = ProviderRegistry(
+            configuration: providerConfiguration, client: http,
+            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)))
+        var handlers = Self.taskHandlers(config: config, database: database)
+        let workflows = WorkflowsModule(
+            database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
+            taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
+            schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
+        workflows.register(handlers: &handlers)
+        var taskViews = TaskViewExtensions()
+        workflows.register(taskViews: &taskViews)
         return AppDependencies(
             config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
             access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
             events: events, http: http,
-            taskHandlers: Self.taskHandlers(config: config, database: database),
+            taskHandlers: handlers,
             runtimeSettings: RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings")),
-            providers: ProviderRegistry(
-                configuration: providerConfiguration, client: http,
-                credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config))))
+            providers: providers, workflows: workflows, taskViews: taskViews)
     }
 
     static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
@@ -79,7 +92,8 @@ struct AppDependencies: Sendable {
     }
 
     var tasks: TasksModule {
-        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine, tenants: TenantCodeDirectory(database: database))
+        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine, tenants: TenantCodeDirectory(database: database),
+            views: taskViews)
     }
 
     var tenancy: TenancyModule {
@@ -119,6 +133,7 @@ func buildApplication(
             dependencies.webhooks.relay(bus: dependencies.events, logger: Logger(label: "platform.webhooks")),
             dependencies.runtimeSettings,
             EventLogJanitor(database: dependencies.database, retentionDays: dependencies.config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
+            dependencies.workflows.scheduler(logger: Logger(label: "platform.workflows")),
         ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
             ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
             : []),
@@ -155,6 +170,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.tenancy.register(in: registry)
     EventStreamController(bus: dependencies.events, database: dependencies.database).register(in: registry)
     dependencies.tasks.register(in: registry)
+    dependencies.workflows.register(in: registry)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
     ContentModule(database: dependencies.database, tenants: TenantCodeDirectory(database: dependencies.database)).register(in: registry)

@@ -134,16 +134,24 @@ struct Worker: AsyncParsableCommand {
         if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be from 1 to 256") }
         let logger = Logger(label: "platform.worker")
         let database = Database(url: url, maxConnections: min(config.database.poolSize, (concurrency ?? config.tasks.workerConcurrency) * 2 + 2), logger: logger)
-        let events = EventBus(database: database, logger: logger)
-        let handlers = AppDependencies.taskHandlers(config: config, database: database)
+        // The same assembly as serve, without the HTTP server. A worker signs and checks no
+        // tokens, so it needs no JWT key of its own.
+        var workerConfig = config
+        if workerConfig.jwt.secret == nil && workerConfig.jwt.privateKeyFile == nil {
+            workerConfig.jwt.secret = (0..<4).map { _ in UUID().uuidString }.joined()
+        }
+        let dependencies = try await AppDependencies.make(config: workerConfig, database: database)
         let worker = TaskWorker(
-            database: database, bus: events, handlers: handlers,
+            database: database, bus: dependencies.events, handlers: dependencies.taskHandlers,
             settings: config.tasks.worker(concurrency: concurrency ?? config.tasks.workerConcurrency), logger: logger, id: id)
-        logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(handlers.taskTypes.joined(separator: ","))])
-        let relay = WebhooksModule(database: database, config: config.webhooks).relay(bus: events, logger: logger)
+        logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(dependencies.taskHandlers.taskTypes.joined(separator: ","))])
+        let relay = dependencies.webhooks.relay(bus: dependencies.events, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: database), .init(service: events), .init(service: worker), .init(service: relay)],
+                services: [
+                    .init(service: database), .init(service: dependencies.events), .init(service: worker), .init(service: relay),
+                    .init(service: dependencies.workflows.scheduler(logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -93,14 +93,16 @@ public enum FlowEdgeCondition: Sendable, Equatable, Codable {
     }
 
     /// From the editors' forms: null, a word, an expression string, or `{type, expression}`.
+    /// A plain edge (no condition) carries control after success: a failure ends the run unless
+    /// an `on_failure` or `always` edge takes it.
     public init(json: JSONValue?) throws(FlowExpression.Failure) {
         switch json {
         case nil, .null?:
-            self = .always
+            self = .onSuccess
         case .string(let text)?:
             self = Self.named(text.trimmingCharacters(in: .whitespaces)) ?? .expression(text)
         case .object(let object)?:
-            let type = object["type"]?.stringValue ?? (object["expression"] != nil ? "expression" : "always")
+            let type = object["type"]?.stringValue ?? (object["expression"] != nil ? "expression" : "on_success")
             if type == "expression" {
                 guard let source = object["expression"]?.stringValue, !source.isEmpty else {
                     throw FlowExpression.Failure("an expression condition needs its expression")
@@ -118,7 +120,8 @@ public enum FlowEdgeCondition: Sendable, Equatable, Codable {
 
     static func named(_ text: String) -> FlowEdgeCondition? {
         switch text {
-        case "", "always", "default": .always
+        case "", "default", "next": .onSuccess
+        case "always": .always
         case "on_success", "success": .onSuccess
         case "on_failure", "failure", "error": .onFailure
         case "loop_body": .loopBody
@@ -152,11 +155,16 @@ public struct FlowEdge: Codable, Sendable, Equatable {
     public var source: String
     public var target: String
     public var condition: FlowEdgeCondition
+    /// What editors keep for display (AutoMaticWorker's `label` and edge `type`); no meaning to the engine.
+    public var label: String?
+    public var style: String?
 
-    public init(id: String, source: String, target: String, condition: FlowEdgeCondition = .always) {
+    public init(id: String, source: String, target: String, condition: FlowEdgeCondition = .onSuccess, label: String? = nil, style: String? = nil) {
         self.id = id
         self.source = source
         self.target = target
         self.condition = condition
+        self.label = label
+        self.style = style
     }
 }

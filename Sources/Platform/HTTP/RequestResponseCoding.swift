@@ -92,3 +92,21 @@ public struct PlatformRequestDecoder: RequestDecoder {
         }
     }
 }
+
+extension Request {
+    /// A JSON body that may be absent (`POST /tasks/{id}/start` with nothing to say): nil when
+    /// there is none, else decoded as `decode(as:context:)` would.
+    public func decodeIfPresent<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T? {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: PlatformRequestDecoder.maximumBodySize)
+        } catch {
+            throw APIError(.contentTooLarge, code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than \(PlatformRequestDecoder.maximumBodySize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
+            throw APIError(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "Expected a JSON body", hint: "Send 'Content-Type: application/json'")
+        }
+        return try PlatformRequestDecoder.decode(type, from: Data(buffer.readableBytesView))
+    }
+}

@@ -102,7 +102,15 @@ public struct PlatformConfig: Sendable {
         public var tenantQuotaBytes: Int64
     }
 
+    public struct Workflows: Sendable {
+        /// How long `POST /flows/{id}/execute` waits for a run before answering 202.
+        public var syncWaitSeconds: Int
+        /// How often each instance looks for due schedules.
+        public var schedulerIntervalMilliseconds: Int
+    }
+
     public var http: HTTP
+    public var workflows: Workflows
     public var database: DatabaseSettings
     public var tasks: Tasks
     public var webhooks: Webhooks
@@ -181,6 +189,9 @@ public struct PlatformConfig: Sendable {
         files = Files(
             maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
             tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
+        workflows = Workflows(
+            syncWaitSeconds: try values.int("flows.sync.wait.seconds", env: "FLOWS_SYNC_WAIT_SECONDS", default: 30, range: 1...300),
+            schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000))
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {

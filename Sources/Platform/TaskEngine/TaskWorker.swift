@@ -28,18 +28,38 @@ public struct TaskFailure: Error, Sendable {
     }
 }
 
+/// Thrown by a handler that must wait (a long delay in a workflow): the task goes back to its
+/// queue until `until`, its attempt given back, and the worker is free meanwhile.
+public struct TaskDeferral: Error, Sendable {
+    public var until: Date
+    public var reason: String
+
+    public init(until: Date, reason: String) {
+        self.until = until
+        self.reason = reason
+    }
+}
+
 /// The handlers a worker can run, by task type.
 public struct TaskHandlerRegistry: Sendable {
     public private(set) var handlers: [String: any TaskHandler] = [:]
     private var internalTypes: Set<String> = []
+    private var moduleTypes: Set<String> = []
 
     public init() {}
 
-    /// - Parameter isInternal: the platform's own jobs (webhook deliveries), not offered to tenants as task types.
-    public mutating func register(_ taskType: String, _ handler: any TaskHandler, isInternal: Bool = false) {
+    /// - Parameters:
+    ///   - isInternal: the platform's own jobs (webhook deliveries), not offered to tenants as task types.
+    ///   - createdByModule: tenant tasks that only their module's routes create (a workflow run):
+    ///     not offered for `POST /tasks`.
+    public mutating func register(_ taskType: String, _ handler: any TaskHandler, isInternal: Bool = false, createdByModule: Bool = false) {
         handlers[taskType] = handler
         if isInternal { internalTypes.insert(taskType) }
+        if createdByModule { moduleTypes.insert(taskType) }
     }
+
+    /// Types tenants see but create only through their module's routes.
+    public var reservedTaskTypes: Set<String> { moduleTypes }
 
     /// Every type the worker runs.
     public var taskTypes: [String] { handlers.keys.sorted() }
@@ -48,7 +68,7 @@ public struct TaskHandlerRegistry: Sendable {
     public var internalTaskTypes: [String] { internalTypes.sorted() }
 
     /// The types tenants may create tasks of.
-    public var publicTaskTypes: [String] { handlers.keys.filter { !internalTypes.contains($0) }.sorted() }
+    public var publicTaskTypes: [String] { handlers.keys.filter { !internalTypes.contains($0) && !moduleTypes.contains($0) }.sorted() }
 }
 
 /// A running task as its handler sees it.
@@ -212,6 +232,7 @@ public final class TaskWorker: Service {
         case threw(String, retryable: Bool, retryAfter: Duration?)
         case interrupted
         case lost
+        case deferred(TaskDeferral)
     }
 
     /// Runs one claimed task to an outcome and records it, if the lease is still ours.
@@ -238,6 +259,8 @@ public final class TaskWorker: Service {
                     return .finished(try await handler.run(job))
                 } catch is CancellationError {
                     return .interrupted
+                } catch let deferral as TaskDeferral {
+                    return .deferred(deferral)
                 } catch {
                     // A handler stopped by cancellation may surface it as its own error (an HTTP
                     // client's, a tool's): it was interrupted all the same, not failed, and
@@ -301,6 +324,12 @@ public final class TaskWorker: Service {
                     change.requireLeaseOwner = id
                     change.refundAttempt = true
                     _ = try await TaskStore.transition(task.id, tenantID: task.tenantId, to: .queued, change: change, in: tx)
+                case .deferred(let deferral):
+                    var change = TaskStatusChange(currentStep: deferral.reason, notBefore: deferral.until)
+                    change.requireLeaseOwner = id
+                    change.refundAttempt = true
+                    let waiting = try await TaskStore.transition(task.id, tenantID: task.tenantId, to: .queued, change: change, in: tx)
+                    try await TaskStore.publish(waiting, "deferred", extra: ["until": .string(RFC3339.string(from: deferral.until))], in: tx)
                 case .lost:
                     break
                 }

@@ -99,7 +99,7 @@ struct CommandController: Sendable {
 
     func complete(_ request: Request, _ context: AuthenticatedContext) async throws -> CommandView {
         let id = try id(context)
-        let body = try await optionalBody(CompleteCommand.self, request, context)
+        let body = try await request.decodeIfPresent(as: CompleteCommand.self, context: context)
         return CommandView(try await database.withTenant(context.tenant) { tx in
             try await finish(id, context, to: .completed, TaskStatusChange(output: body?.result ?? .null), in: tx)
         })
@@ -107,7 +107,7 @@ struct CommandController: Sendable {
 
     func fail(_ request: Request, _ context: AuthenticatedContext) async throws -> CommandView {
         let id = try id(context)
-        let body = try await optionalBody(FailCommand.self, request, context)
+        let body = try await request.decodeIfPresent(as: FailCommand.self, context: context)
         let message = body?.error ?? "failed"
         if message.count > 10_000 { throw APIError.validation(["error": "must be at most 10000 characters"]) }
         let tenantID = context.principal.tenantID
@@ -147,7 +147,7 @@ struct CommandController: Sendable {
     }
 
     func clearOld(_ request: Request, _ context: AuthenticatedContext) async throws -> Cleared {
-        let body = try await optionalBody(ClearOld.self, request, context)
+        let body = try await request.decodeIfPresent(as: ClearOld.self, context: context)
         let days = body?.olderThanDays ?? 7
         guard (0...3650).contains(days) else { throw APIError.validation(["older_than_days": "must be from 0 to 3650"]) }
         let tenantID = context.principal.tenantID

@@ -16,6 +16,9 @@ struct TaskController: Sendable {
     typealias CancelTask = TaskInputs.CancelTask
 
     let database: Database
+    let views: TaskViewExtensions
+    /// Types only their modules create (workflow runs).
+    let reservedTypes: Set<String>
 
     let store = TaskListStore()
 
@@ -51,10 +54,11 @@ struct TaskController: Sendable {
     }
 
     /// Checks a create body; every bad field is named.
-    static func validate(_ body: CreateTask, field prefix: String = "") -> (NewTask?, [String: String]) {
+    static func validate(_ body: CreateTask, field prefix: String = "", reserved: Set<String> = []) -> (NewTask?, [String: String]) {
         var problems: [String: String] = [:]
         let type = body.taskType ?? "generic"
         if !TaskRules.isTaskType(type) { problems[prefix + "task_type"] = "must be 1-100 letters, digits or _ . : -" }
+        if reserved.contains(type) { problems[prefix + "task_type"] = "\(type) tasks are created through their own routes" }
         if let name = body.taskName, name.count > 300 { problems[prefix + "task_name"] = "must be at most 300 characters" }
         if let queue = body.queue, !TaskRules.isQueueName(queue) { problems[prefix + "queue"] = "must be 1-63 lowercase letters, digits or _ . : -" }
         if let priority = body.priority, !(0...100).contains(priority) { problems[prefix + "priority"] = "must be from 0 to 100" }
@@ -91,7 +95,7 @@ struct TaskController: Sendable {
 
     func create(_ request: Request, _ context: AuthenticatedContext) async throws -> Created<TaskRecord> {
         let body = try await request.decode(as: CreateTask.self, context: context)
-        let (new, problems) = Self.validate(body)
+        let (new, problems) = Self.validate(body, reserved: reservedTypes)
         guard let new else { throw APIError.validation(problems) }
         let task = try await database.withTenant(context.tenant) { tx in
             try await Self.insert(new, context, field: "dependencies", in: tx)
@@ -113,7 +117,7 @@ struct TaskController: Sendable {
         var problems: [String: String] = [:]
         var news: [NewTask] = []
         for (index, item) in body.tasks.enumerated() {
-            let (new, itemProblems) = Self.validate(item, field: "tasks[\(index)].")
+            let (new, itemProblems) = Self.validate(item, field: "tasks[\(index)].", reserved: reservedTypes)
             problems.merge(itemProblems) { first, _ in first }
             if let new { news.append(new) }
         }
@@ -145,9 +149,10 @@ struct TaskController: Sendable {
         return task
     }
 
-    func get(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
+    /// The task, with the fields its type adds (a workflow run's progress per node).
+    func get(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskView {
         let id = try context.pathUUID("id", or: .taskNotFound)
-        return try await database.withTenant(context.tenant) { tx in try await Self.find(id, context, in: tx) }
+        return try await database.withTenant(context.tenant) { tx in try await views.view(try await Self.find(id, context, in: tx), in: tx) }
     }
 
     func update(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
@@ -226,14 +231,14 @@ struct TaskController: Sendable {
     }
 
     func complete(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
-        let body = try await optionalBody(CompleteTask.self, request, context)
+        let body = try await request.decodeIfPresent(as: CompleteTask.self, context: context)
         var change = TaskStatusChange(output: body?.taskOutput ?? body?.output ?? body?.result ?? .null)
         change.requireLeaseOwner = body?.workerId
         return try await move(context, to: .completed, change)
     }
 
     func fail(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
-        let body = try await optionalBody(FailTask.self, request, context)
+        let body = try await request.decodeIfPresent(as: FailTask.self, context: context)
         let message = body?.errorMessage ?? body?.error ?? "failed"
         if message.count > 10_000 { throw APIError.validation(["error_message": "must be at most 10000 characters"]) }
         var change = TaskStatusChange(errorMessage: message)
@@ -242,7 +247,7 @@ struct TaskController: Sendable {
     }
 
     func cancel(_ request: Request, _ context: AuthenticatedContext) async throws -> TaskRecord {
-        let body = try await optionalBody(CancelTask.self, request, context)
+        let body = try await request.decodeIfPresent(as: CancelTask.self, context: context)
         if let reason = body?.reason, reason.count > 1000 { throw APIError.validation(["reason": "must be at most 1000 characters"]) }
         return try await move(context, to: .cancelled, TaskStatusChange(errorMessage: "cancelled" + (body?.reason.map { ": \($0)" } ?? "")))
     }

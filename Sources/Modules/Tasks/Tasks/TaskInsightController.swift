@@ -11,6 +11,7 @@ struct TaskInsightController: Sendable {
     let database: Database
     let bus: EventBus
     let handlers: TaskHandlerRegistry
+    let views: TaskViewExtensions
     let store = TaskInsightStore()
 
     /// Counts by status and rates; served by both `/tasks/stats` and `/tasks/metrics/summary`.
@@ -156,10 +157,19 @@ struct TaskInsightController: Sendable {
                 return (task, replayed)
             }
             stream.replayed = replayed
-            if last == nil {
-                stream.opening = [EventStreamResponse.frame(event: "snapshot", data: task)]
-                stream.closed = task.status.isTerminal
+            if views.hasProgressMessages(task.taskType) {
+                let database = self.database, views = self.views, scope = context.tenant
+                stream.companion = { _ in
+                    let message = try? await database.withTenant(scope) { tx -> JSONValue? in
+                        guard let current = try await TaskStore.find(id, tenantID: tenantID, in: tx) else { return nil }
+                        return try await views.progressMessage(for: current, in: tx)
+                    }
+                    return message.flatMap { $0 }.map { EventStreamResponse.message($0) }
+                }
             }
+            if last == nil { stream.opening = [EventStreamResponse.frame(event: "snapshot", data: task)] }
+            // A finished task's stream ends after what it has to say, resumed or not.
+            stream.closed = task.status.isTerminal
         } catch {
             bus.unsubscribe(subscription.id)
             throw error

@@ -8,6 +8,7 @@ import sys
 import time
 
 MAX_STEPS = 100000
+ROOT = "\x00root"
 MAX_STRING = 1000000
 MAX_COLLECTION = 100000
 
@@ -1137,6 +1138,7 @@ class Run:
 
     def readiness(self, k, keys, entries):
         fired = []
+        considered = 0
         for e in self.incoming.get(k, []):
             if e["id"] in self.back:
                 continue
@@ -1147,8 +1149,12 @@ class Run:
             s = self.states[e["source"]]
             if s["status"] not in ("success", "failed", "skipped"):
                 return None
+            considered += 1
             if self.fires(e, s):
                 fired.append(e["source"])
+        # A root (nothing leads into it here) runs; otherwise something must have fired.
+        if considered == 0 and k not in entries:
+            return [ROOT]
         return fired
 
     def handled(self, k):
@@ -1227,7 +1233,7 @@ class Run:
                 if not fired and k not in entries:
                     self.states[k] = {"status": "skipped"}
                     continue
-                state = self.attempt(k, self.scope_for(k, fired, extra))
+                state = self.attempt(k, self.scope_for(k, [f for f in fired if f != ROOT], extra))
                 self.states[k] = state
                 if state["status"] == "success":
                     mapping = self.nodes[k].get("config", {}).get("output_mapping")

@@ -16,6 +16,9 @@ public struct EventStreamResponse: Sendable {
     public var isFinal: @Sendable (PlatformEvent) -> Bool = { _ in false }
     /// Nothing will follow the opening frames (the subject has already finished).
     public var closed = false
+    /// Extra frames after the opening ones (called with nil) and after each event, for
+    /// clients that want a message of their own shape (GoyaVision's unnamed progress messages).
+    public var companion: (@Sendable (PlatformEvent?) async -> String?)?
 
     public init() {}
 
@@ -30,6 +33,12 @@ public struct EventStreamResponse: Sendable {
         return "id: \(event.id.uuidString.lowercased())\nevent: \(event.type)\ndata: \(data)\n\n"
     }
 
+    /// An unnamed message (no `event:` line), what `EventSource.onmessage` receives.
+    public static func message(_ data: some Encodable) -> String {
+        let text = (try? PlatformJSON.makeEncoder().encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "data: \(text)\n\n"
+    }
+
     public static func frame(event name: String, data: some Encodable) -> String {
         let text = (try? PlatformJSON.makeEncoder().encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "event: \(name)\ndata: \(text)\n\n"
@@ -42,6 +51,7 @@ public struct EventStreamResponse: Sendable {
         let heartbeat = self.heartbeat
         let isFinal = self.isFinal
         let closed = self.closed
+        let companion = self.companion
         let body = ResponseBody { writer in
             // Events and heartbeats meet in one queue with a single writer.
             let (frames, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1024))
@@ -49,6 +59,7 @@ public struct EventStreamResponse: Sendable {
             let pump = Task {
                 for await event in subscription.events where !seen.contains(event.id) {
                     output.yield(Self.frame(event))
+                    if let companion, let extra = await companion(event) { output.yield(extra) }
                     if isFinal(event) { break }
                 }
                 output.finish()
@@ -65,11 +76,14 @@ public struct EventStreamResponse: Sendable {
                 bus.unsubscribe(subscription.id)
             }
             var head = ": connected\nretry: 3000\n\n" + opening.joined()
-            var finished = closed
+            // What was missed is sent even when nothing more will follow.
+            var finished = false
             for event in replayed where !finished {
                 head += Self.frame(event)
                 finished = isFinal(event)
             }
+            finished = finished || closed
+            if let companion, let extra = await companion(nil) { head += extra }
             try await writer.write(ByteBuffer(string: head))
             if !finished {
                 // A draining server ends open streams (clients reconnect elsewhere, as SSE
