@@ -18,31 +18,46 @@ import Tenancy
 import Webhooks
 import Workflows
 
-/// What the routes need, built once per process.
+/// Everything a process runs, built once: the platform's services, then every module as a
+/// value, wired to one another only through the registries and capabilities of the platform.
 struct AppDependencies: Sendable {
     let config: PlatformConfig
     let database: Database
+    let http: HTTPClient
+    let events: EventBus
     let tokens: TokenService
     let passwords: PasswordHasher
     let access: any AccessResolver
     let rbacCache: RBACCache
     let rateLimiter: RateLimiter
-    let events: EventBus
-    let http: HTTPClient
-    /// Task handlers every module contributes, run by the workers of `serve` and `worker`.
-    let taskHandlers: TaskHandlerRegistry
     let runtimeSettings: RuntimeSettings
     let providers: ProviderRegistry
-    let workflows: WorkflowsModule
+    let tenants: any TenantDirectory
+    /// Task handlers every module contributes, run by the workers of `serve` and `worker`.
+    let taskHandlers: TaskHandlerRegistry
     /// Fields modules add to their task types' answers.
     let taskViews: TaskViewExtensions
+
+    let auth: AuthService
+    let apiKeys: APIKeyService
+    let tenancy: TenancyModule
+    let tasks: TasksModule
+    let workflows: WorkflowsModule
+    let webhooks: WebhooksModule
+    let files: FilesModule
+    let content: ContentModule
+    let settings: SettingsModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
             memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations,
             parallelism: config.passwords.argon2Parallelism))
         let cache = RBACCache()
+        let access = TenancyAccessResolver(cache: cache)
         let events = EventBus(database: database, logger: Logger(label: "platform.events"))
+        let tokens = try await TokenService.make(config.jwt)
+        let tenants = TenantCodeDirectory(database: database)
+        let runtimeSettings = RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings"))
         let providerConfiguration: ProviderConfiguration
         do {
             providerConfiguration = try ProviderConfiguration.fromEnvironment(config.providerEnvironment)
@@ -52,7 +67,12 @@ struct AppDependencies: Sendable {
         let providers = ProviderRegistry(
             configuration: providerConfiguration, client: http,
             credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)))
-        var handlers = Self.taskHandlers(config: config, database: database)
+
+        let webhooks = WebhooksModule(database: database, config: config.webhooks)
+        let files = FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
+        var handlers = TaskHandlerRegistry()
+        TasksModule.register(handlers: &handlers)
+        webhooks.register(handlers: &handlers)
         let workflows = WorkflowsModule(
             database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
             taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
@@ -60,52 +80,39 @@ struct AppDependencies: Sendable {
         workflows.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
+
         return AppDependencies(
-            config: config, database: database, tokens: try await TokenService.make(config.jwt), passwords: passwords,
-            access: TenancyAccessResolver(cache: cache), rbacCache: cache, rateLimiter: RateLimiter(),
-            events: events, http: http,
-            taskHandlers: handlers,
-            runtimeSettings: RuntimeSettings(database: database, bus: events, logger: Logger(label: "platform.settings")),
-            providers: providers, workflows: workflows, taskViews: taskViews)
-    }
-
-    static func taskHandlers(config: PlatformConfig, database: Database) -> TaskHandlerRegistry {
-        var registry = TaskHandlerRegistry()
-        TasksModule.register(handlers: &registry)
-        WebhooksModule(database: database, config: config.webhooks).register(handlers: &registry)
-        return registry
-    }
-
-    var webhooks: WebhooksModule {
-        WebhooksModule(database: database, config: config.webhooks)
-    }
-
-    var files: FilesModule {
-        FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
+            config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
+            rbacCache: cache, rateLimiter: RateLimiter(), runtimeSettings: runtimeSettings, providers: providers, tenants: tenants,
+            taskHandlers: handlers, taskViews: taskViews,
+            auth: AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access),
+            apiKeys: APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment),
+            tenancy: TenancyModule(database: database, cache: cache, credentials: AuthCredentialAdministration(passwords: passwords)),
+            tasks: TasksModule(database: database, bus: events, handlers: handlers, engine: config.tasks.engine, tenants: tenants, views: taskViews),
+            workflows: workflows, webhooks: webhooks, files: files,
+            content: ContentModule(database: database, tenants: tenants),
+            settings: SettingsModule(
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants))
     }
 
     /// A task worker over this process's pool and bus.
-    func taskWorker(concurrency: Int, logger: Logger) -> TaskWorker {
+    func taskWorker(concurrency: Int, logger: Logger, id: String? = nil) -> TaskWorker {
         TaskWorker(
             database: database, bus: events, handlers: taskHandlers, settings: config.tasks.worker(concurrency: concurrency),
-            logger: logger)
+            logger: logger, id: id)
     }
 
-    var tasks: TasksModule {
-        TasksModule(database: database, bus: events, handlers: taskHandlers, engine: config.tasks.engine, tenants: TenantCodeDirectory(database: database),
-            views: taskViews)
-    }
-
-    var tenancy: TenancyModule {
-        TenancyModule(database: database, cache: rbacCache, credentials: AuthCredentialAdministration(passwords: passwords))
-    }
-
-    var auth: AuthService {
-        AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access)
-    }
-
-    var apiKeys: APIKeyService {
-        APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment)
+    /// What runs beside the HTTP server in `serve`, and alone in `worker`: listeners, relays, schedulers.
+    func backgroundServices(logger: Logger) -> [any Service] {
+        [
+            database,
+            RBACChangeListener(database: database, cache: rbacCache, logger: logger),
+            events,
+            webhooks.relay(bus: events, logger: Logger(label: "platform.webhooks")),
+            runtimeSettings,
+            EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
+            workflows.scheduler(logger: Logger(label: "platform.workflows")),
+        ]
     }
 }
 
@@ -126,15 +133,7 @@ func buildApplication(
         configuration: .init(
             address: .hostname(dependencies.config.http.host, port: dependencies.config.http.port),
             serverName: "platform"),
-        services: services + [
-            dependencies.database,
-            RBACChangeListener(database: dependencies.database, cache: dependencies.rbacCache, logger: logger),
-            dependencies.events,
-            dependencies.webhooks.relay(bus: dependencies.events, logger: Logger(label: "platform.webhooks")),
-            dependencies.runtimeSettings,
-            EventLogJanitor(database: dependencies.database, retentionDays: dependencies.config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
-            dependencies.workflows.scheduler(logger: Logger(label: "platform.workflows")),
-        ] + (dependencies.config.tasks.serveWorkerConcurrency > 0
+        services: services + dependencies.backgroundServices(logger: logger) + (dependencies.config.tasks.serveWorkerConcurrency > 0
             ? [dependencies.taskWorker(concurrency: dependencies.config.tasks.serveWorkerConcurrency, logger: Logger(label: "platform.tasks"))]
             : []),
         logger: logger)
@@ -151,7 +150,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
         limiter: dependencies.rateLimiter, policy: RateLimitPolicy(
             defaultPerMinute: dependencies.config.rateLimit.requestsPerMinute, authPerMinute: dependencies.config.rateLimit.authRequestsPerMinute,
             planPerMinute: dependencies.config.rateLimit.planRequestsPerMinute),
-        plans: TenantPlanCache(database: dependencies.database), identify: { await identifier.identify($0) }))
+        plans: TenantPlanCache(tenants: dependencies.tenants), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
     router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
     let registry = RouteRegistry(router: router, table: table)
@@ -173,11 +172,8 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.workflows.register(in: registry)
     dependencies.webhooks.register(in: registry)
     dependencies.files.register(in: registry)
-    ContentModule(database: dependencies.database, tenants: TenantCodeDirectory(database: dependencies.database)).register(in: registry)
-    SettingsModule(
-        database: dependencies.database, runtime: dependencies.runtimeSettings, config: dependencies.config, providers: dependencies.providers,
-        integrations: [dependencies.webhooks, dependencies.files]
-    ).register(in: registry)
+    dependencies.content.register(in: registry)
+    dependencies.settings.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

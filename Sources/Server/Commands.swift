@@ -141,17 +141,12 @@ struct Worker: AsyncParsableCommand {
             workerConfig.jwt.secret = (0..<4).map { _ in UUID().uuidString }.joined()
         }
         let dependencies = try await AppDependencies.make(config: workerConfig, database: database)
-        let worker = TaskWorker(
-            database: database, bus: dependencies.events, handlers: dependencies.taskHandlers,
-            settings: config.tasks.worker(concurrency: concurrency ?? config.tasks.workerConcurrency), logger: logger, id: id)
+        let worker = dependencies.taskWorker(concurrency: concurrency ?? config.tasks.workerConcurrency, logger: logger, id: id)
         logger.info("worker started", metadata: ["worker_id": .string(worker.id), "task_types": .string(dependencies.taskHandlers.taskTypes.joined(separator: ","))])
-        let relay = dependencies.webhooks.relay(bus: dependencies.events, logger: logger)
+        // A worker has no HTTP server: its own listeners stay (the RBAC cache is unused but cheap).
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: database), .init(service: dependencies.events), .init(service: worker), .init(service: relay),
-                    .init(service: dependencies.workflows.scheduler(logger: logger)),
-                ],
+                services: (dependencies.backgroundServices(logger: logger) + [worker]).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -129,7 +129,8 @@ struct MediaToolkitTests {
         await #expect(throws: MediaError.self) {
             try await Subprocess.run("ffmpeg", ["-hide_banner", "-f", "lavfi", "-i", "testsrc=duration=600", "-f", "null", "-"], timeout: .milliseconds(500))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Far below the tool's 600 s, with room for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 }
 
@@ -315,7 +316,7 @@ struct CancellationTests {
         try await Task.sleep(for: .milliseconds(300))
         work.cancel()
         await #expect(throws: CancellationError.self) { try await work.value }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     /// Cancels at, around and after the moment a short tool exits, many times and several at
@@ -358,8 +359,8 @@ struct CancellationTests {
     @Test("a tool past its time limit is killed and reported as timed out, not as its exit")
     func timeLimit() async throws {
         let started = ContinuousClock.now
-        await #expect(throws: MediaError.self) { try await Subprocess.run("sleep", ["30"], timeout: .milliseconds(200)) }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        await #expect(throws: MediaError.self) { try await Subprocess.run("sleep", ["300"], timeout: .milliseconds(200)) }
+        #expect(ContinuousClock.now - started < .seconds(60))
         do {
             _ = try await Subprocess.run("sleep", ["30"], timeout: .milliseconds(100))
             Issue.record("expected a time-out")
@@ -372,10 +373,10 @@ struct CancellationTests {
     func cancelledBeforeStart() async throws {
         let work = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await Subprocess.run("sleep", ["30"], timeout: .seconds(60))
+            return try await Subprocess.run("sleep", ["300"], timeout: .seconds(600))
         }
         let started = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await work.value }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 }

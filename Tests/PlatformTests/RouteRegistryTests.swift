@@ -25,6 +25,14 @@ struct Item: Codable, Sendable, ResponseEncodable {
     var name: String
 }
 
+struct ItemQuery: QueryInput {
+    var paging: PageRequest
+    var prefix: String?
+    var minimum: Int?
+    var kind: DataScope?
+    static let parameterDocs: [String: QueryParameterDoc] = ["minimum": .init("At least this", minimum: 1, maximum: 5)]
+}
+
 @Suite("Route registry and conventions over HTTP")
 struct RouteRegistryTests {
     func makeApp() -> some ApplicationProtocol {
@@ -34,24 +42,19 @@ struct RouteRegistryTests {
         router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
         router.add(middleware: TestPrincipalMiddleware())
         let registry = RouteRegistry(router: router, table: table)
-        registry.addProtected(
-            RouteDeclaration(
-                .get, "/items", summary: "List", tag: "test", access: .permission("item:list"),
-                parameters: RouteParameter.paging, responses: [.json(.ok, Page<Item>.self)])
-        ) { request, _ in
-            let page = try PageRequest(request: request)
-            let all = (0..<45).map { Item(name: "item \($0)") }
-            return Page(items: Array(all.dropFirst(page.offset).prefix(page.limit)), total: all.count, request: page)
+        let routes = registry.group("", tag: "test")
+        routes.get("/items", "List", .permission("item:list"), query: ItemQuery.self) { (request, _: AuthenticatedContext) in
+            let query = try request.query(ItemQuery.self)
+            let all = (0..<45).map { Item(name: "item \($0)") }.filter { query.prefix.map($0.name.hasPrefix) ?? true }
+            return Page(items: Array(all.dropFirst(query.paging.offset).prefix(query.paging.limit)), total: all.count, request: query.paging)
         }
-        registry.addProtected(
-            RouteDeclaration(.post, "/items", summary: "Create", tag: "test", access: .permission("item:create"), body: .type(Item.self), responses: [.json(.created, Item.self)])
-        ) { request, context in
-            let item = try await request.decode(as: Item.self, context: context)
-            return EditedResponse(status: .created, response: item)
+        routes.post("/items", "Create", .permission("item:create"), body: Item.self) { (request, context: AuthenticatedContext) in
+            Created(try await request.decode(as: Item.self, context: context))
         }
-        registry.addProtected(
-            RouteDeclaration(.get, "/me", summary: "Me", tag: "test", access: .authenticated, responses: [.json(.ok, Item.self)])
-        ) { _, context in Item(name: context.principal.userID.uuidString) }
+        routes.get("/me", "Me", .authenticated) { (_, context: AuthenticatedContext) in Item(name: context.principal.userID.uuidString) }
+        // A parameter registered before its literal sibling: the literal still wins.
+        routes.get("/things/{id}", "A thing", .public) { (_, context: AppRequestContext) in Item(name: "thing " + (context.parameters.get("id") ?? "")) }
+        routes.get("/things/special", "The special thing", .public) { (_, _: AppRequestContext) in Item(name: "special") }
         return Application(router: router)
     }
 
@@ -118,5 +121,37 @@ struct RouteRegistryTests {
                 #expect(response.jsonBody["name"] == "ok")
             }
         }
+    }
+
+    @Test func literalPathsWinOverParameters() async throws {
+        try await makeApp().test(.router) { client in
+            let special = try await client.execute(uri: "/things/special", method: .get)
+            #expect(special.jsonBody["name"] == "special")
+            let other = try await client.execute(uri: "/things/other", method: .get)
+            #expect(other.jsonBody["name"] == "thing other")
+        }
+    }
+
+    @Test func queryInputsAreDocumentedAndEveryBadOneNamed() async throws {
+        try await makeApp().test(.router) { client in
+            let headers: HTTPFields = [HTTPField.Name("X-Test-Permissions")!: "item:list"]
+            let filtered = try await client.execute(uri: "/items?prefix=item%2044&limit=2", method: .get, headers: headers)
+            #expect(filtered.jsonBody["total"] == 1)
+            let bad = try await client.execute(uri: "/items?minimum=9&kind=nobody&limit=0", method: .get, headers: headers)
+            #expect(bad.status == .unprocessableContent)
+            let fields = bad.jsonBody["error"]?["details"]?["fields"]
+            #expect(fields?["minimum"] == "must be at most 5")
+            #expect(fields?["kind"] != nil)
+            #expect(fields?["limit"] != nil)
+            // An empty free-text value is no filter; an empty number or enum is a bad value.
+            let emptyText = try await client.execute(uri: "/items?prefix=", method: .get, headers: headers)
+            #expect(emptyText.jsonBody["total"] == 45)
+            let emptyTyped = try await client.execute(uri: "/items?minimum=&kind=", method: .get, headers: headers)
+            #expect(emptyTyped.status == .unprocessableContent)
+            #expect(emptyTyped.jsonBody["error"]?["details"]?["fields"]?["minimum"] != nil)
+            #expect(emptyTyped.jsonBody["error"]?["details"]?["fields"]?["kind"] != nil)
+        }
+        let parameters = ItemQuery.routeParameters.map(\.name)
+        #expect(Set(parameters) == ["limit", "offset", "skip", "page", "per_page", "prefix", "minimum", "kind"])
     }
 }

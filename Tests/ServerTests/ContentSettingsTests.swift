@@ -194,7 +194,7 @@ struct ContentSettingsTests {
                     let changed = try await clientA.put("/api/v1/system/config", ["app_name": "Acme Cloud", "feature_flags": ["beta": true]], headers: platformAdmin)
                     #expect(changed.status == .ok)
                     #expect(changed.jsonBody["settings"]?["app_name"] == "Acme Cloud")
-                    #expect(try await eventually(within: 5) {
+                    #expect(try await eventually(within: 30) {
                         try await clientB.get("/api/v1/public/config").jsonBody["app_name"] == "Acme Cloud"
                     })
                     let publicConfig = try await clientB.get("/api/v1/public/config").jsonBody

@@ -52,6 +52,10 @@ struct HTTPTests {
         try await withTestDatabase("http_health", runPool: false) { database, _ in
             let app = buildApplication(try await makeDependencies(database))
             try await app.test(.router) { client in
+                // The database check has a 3 s deadline; a loaded machine may miss it on a first connection.
+                #expect(try await eventually(within: 30) {
+                    try await client.execute(uri: "/api/v1/health?detailed=true", method: .get).status == .ok
+                })
                 try await client.execute(uri: "/api/v1/health?detailed=true", method: .get) { response in
                     #expect(response.status == .ok)
                     let body = response.jsonBody

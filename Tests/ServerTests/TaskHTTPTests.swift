@@ -11,8 +11,9 @@ import PlatformTesting
 import Testing
 
 
-/// Every test here runs the app with its in-process worker polling fast.
-let fastTasks = ["TASKS_POLL_MS": "50", "TASKS_LEASE_SECONDS": "5", "TASKS_RETRY_BASE_MS": "50"]
+/// Every test here runs the app with its in-process worker polling fast, with a lease long enough
+/// that a loaded machine never lets one lapse by accident (lapses have their own test).
+let fastTasks = ["TASKS_POLL_MS": "50", "TASKS_LEASE_SECONDS": "30", "TASKS_RETRY_BASE_MS": "50"]
 
 extension JSONValue {
     var id: String { self["id"]?.stringValue ?? "missing" }
@@ -146,14 +147,15 @@ struct TaskHTTPTests {
                     "/api/v1/tasks", ["task_type": "render", "queue": "video", "priority": 100, "enqueue": true, "dependencies": [.string(low)]], headers: root).jsonBody.id
                 #expect(try await client.get("/api/v1/tasks/\(blocked)/queue-status", headers: root).jsonBody["queue_status"] == "blocked")
 
-                let claimed = try await client.post("/api/v1/tasks/claim", ["worker_id": "gpu-1", "queues": ["video"], "lease_seconds": 30], headers: root)
+                // Long leases: on a loaded machine this test can take a minute; a lapsed lease is another test.
+                let claimed = try await client.post("/api/v1/tasks/claim", ["worker_id": "gpu-1", "queues": ["video"], "lease_seconds": 3600], headers: root)
                 #expect(claimed.status == .ok)
                 #expect(claimed.jsonBody.arrayCount == 1)
                 #expect(claimed.jsonBody[0]?.id == high)
                 #expect(claimed.jsonBody[0]?["worker_id"] == "gpu-1")
                 #expect(claimed.jsonBody[0]?["lease_expires_at"] != nil)
                 // The blocked one waits for `low`; `low` goes to the next claimant.
-                let next = try await client.post("/api/v1/tasks/claim", ["worker_id": "gpu-2", "queues": ["video"], "limit": 5], headers: root)
+                let next = try await client.post("/api/v1/tasks/claim", ["worker_id": "gpu-2", "queues": ["video"], "limit": 5, "lease_seconds": 3600], headers: root)
                 #expect(next.jsonBody.arrayCount == 1)
                 #expect(next.jsonBody[0]?.id == low)
                 #expect(try await client.post("/api/v1/tasks/claim", ["worker_id": "gpu-3"], headers: root).jsonBody == [])

@@ -386,7 +386,7 @@ struct WorkflowHTTPTests {
                 let root = bearer(try await client.login("cx-root")["access_token"])
                 let flow = try await client.post(
                     "/api/v1/flows",
-                    ["name": "Slow", "nodes": [["id": "start", "type": "start"], ["id": "wait", "type": "delay", "data": ["seconds": 25]], ["id": "end", "type": "end"]],
+                    ["name": "Slow", "nodes": [["id": "start", "type": "start"], ["id": "wait", "type": "delay", "data": ["seconds": 600]], ["id": "end", "type": "end"]],
                      "edges": [["source": "start", "target": "wait"], ["source": "wait", "target": "end"]]], headers: root).jsonBody.id
                 let id = try await client.post("/api/v1/flows/\(flow)/execute", ["async": true], headers: root).jsonBody["execution_id"]?.stringValue ?? ""
                 #expect(try await eventually(within: 20) {
@@ -396,7 +396,7 @@ struct WorkflowHTTPTests {
                 #expect(try await client.post("/api/v1/tasks/\(id)/cancel", [:], headers: root).status == .ok)
                 let execution = try await client.get("/api/v1/executions/\(id)", headers: root).jsonBody
                 #expect(execution["status"] == "cancelled")
-                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(ContinuousClock.now - started < .seconds(30))
                 // The handler stopped: no end node ran, and the worker's slot is free for the next run.
                 #expect(execution["nodes"]?.arrayValues?.first { $0["id"] == "end" }?["status"] == "skipped")
                 let next = try await client.post(

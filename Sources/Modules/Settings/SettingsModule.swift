@@ -12,11 +12,14 @@ public struct SettingsModule: Sendable {
     let config: PlatformConfig
     let providers: ProviderRegistry
     let integrations: [any IntegrationReporting]
+    let tenants: any TenantDirectory
 
     /// - Parameter integrations: the other modules' parts of the integrations report, in order.
     public init(
-        database: Database, runtime: RuntimeSettings, config: PlatformConfig, providers: ProviderRegistry, integrations: [any IntegrationReporting]
+        database: Database, runtime: RuntimeSettings, config: PlatformConfig, providers: ProviderRegistry, integrations: [any IntegrationReporting],
+        tenants: any TenantDirectory
     ) {
+        self.tenants = tenants
         self.database = database
         self.runtime = runtime
         self.config = config
@@ -26,7 +29,7 @@ public struct SettingsModule: Sendable {
 
     public func register(in registry: RouteRegistry) {
         let settings = registry.group("/api/v1/settings", tag: "settings")
-        TenantSettingsController(database: database).register(in: settings)
+        TenantSettingsController(database: database, tenants: tenants).register(in: settings)
         IntegrationsController(database: database, config: config, providers: providers, reporters: integrations).register(in: settings)
         TenantSecretsController(database: database, sealer: SecretSealer(config: config)).register(in: settings.group("/secrets"))
         PlatformSettingsController(runtime: runtime, config: config).register(

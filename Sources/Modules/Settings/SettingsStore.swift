@@ -6,12 +6,6 @@ import PlatformSupport
 struct SettingsStore: Sendable {
     static let columns = "id, key, type, value, description, created_at, updated_at"
 
-    /// The tenant's display name, the default of `app_name`.
-    /// TRANSITION: reads Tenancy's table; belongs behind a platform capability Tenancy provides.
-    func tenantName(_ tenantID: UUID, in tx: DatabaseTransaction) async throws -> String? {
-        try await tx.value("SELECT name FROM tenants WHERE id = \(tenantID)", as: String.self)
-    }
-
     struct TextValue: Decodable, Sendable {
         var key: String
         var value: String?

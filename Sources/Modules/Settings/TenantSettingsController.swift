@@ -7,6 +7,7 @@ import PlatformSupport
 /// The tenant's typed settings, its general settings, and a member's theme.
 struct TenantSettingsController: Sendable {
     let database: Database
+    let tenants: any TenantDirectory
     let store = SettingsStore()
 
     func register(in routes: RouteGroup) {
@@ -29,7 +30,7 @@ struct TenantSettingsController: Sendable {
     func general(_ request: Request, _ context: AuthenticatedContext) async throws -> General {
         let tenantID = context.principal.tenantID
         let (name, rows) = try await database.withTenant(context.tenant) { tx in
-            (try await store.tenantName(tenantID, in: tx), try await store.generalValues(tenantID: tenantID, in: tx))
+            (try await tenants.name(of: tenantID, in: tx), try await store.generalValues(tenantID: tenantID, in: tx))
         }
         var values: [String: String] = [:]
         for row in rows { values[row.key] = row.value }

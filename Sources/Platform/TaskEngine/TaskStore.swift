@@ -312,6 +312,12 @@ public enum TaskStore {
 
     /// Replaces the task's context document, recording the change as an RFC 6902 patch.
     @discardableResult
+    /// The task's context document, or nil when the task is gone.
+    public static func context(of id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> JSONValue? {
+        struct Row: Decodable { var context: JSONValue }
+        return try await tx.row("SELECT context FROM tasks WHERE tenant_id = \(tenantID) AND id = \(id)", decoding: Row.self)?.context
+    }
+
     public static func setContext(_ task: TaskRecord, to document: JSONValue, in tx: DatabaseTransaction) async throws -> Int {
         guard let text = try await tx.first(
             "SELECT context::text FROM tasks WHERE tenant_id = \(task.tenantId) AND id = \(task.id) FOR UPDATE", as: String.self)

@@ -1,7 +1,7 @@
 import Foundation
 import PlatformDatabase
 
-/// `TenantDirectory` over the tenants table, for modules that serve a tenant named by code.
+/// `TenantDirectory` over Tenancy's tables, for modules and the platform layer.
 public struct TenantCodeDirectory: TenantDirectory {
     let database: Database
 
@@ -17,7 +17,15 @@ public struct TenantCodeDirectory: TenantDirectory {
     }
 
     public func isActiveMember(_ userID: UUID, of tenantID: UUID, in tx: DatabaseTransaction) async throws -> Bool {
-        try await tx.value(
-            "SELECT 1 FROM tenant_memberships WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND status = 'active'", as: Int.self) != nil
+        try await TenantStore().isActiveMember(userID, of: tenantID, in: tx)
+    }
+
+    public func name(of tenantID: UUID, in tx: DatabaseTransaction) async throws -> String? {
+        try await TenantStore().name(of: tenantID, in: tx)
+    }
+
+    public func plan(of tenantID: UUID) async throws -> String? {
+        // Platform scope: rate limiting runs before the request's tenant scope exists.
+        try await database.withPlatformScope { tx in try await TenantStore().plan(of: tenantID, in: tx) }
     }
 }

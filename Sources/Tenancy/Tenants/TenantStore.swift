@@ -48,6 +48,19 @@ struct TenantStore: Sendable {
     }
 
     /// A new tenant with its default roles (`app.ensure_default_roles`). `settings` is JSON text.
+    func name(of id: UUID, in tx: DatabaseTransaction) async throws -> String? {
+        try await tx.value("SELECT name FROM tenants WHERE id = \(id)", as: String.self)
+    }
+
+    func plan(of id: UUID, in tx: DatabaseTransaction) async throws -> String? {
+        try await tx.value("SELECT plan FROM tenants WHERE id = \(id)", as: String.self)
+    }
+
+    func isActiveMember(_ userID: UUID, of tenantID: UUID, in tx: DatabaseTransaction) async throws -> Bool {
+        try await tx.value(
+            "SELECT 1 FROM tenant_memberships WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND status = 'active'", as: Int.self) != nil
+    }
+
     func insert(id: UUID, code: String, name: String, plan: String, settings: String, in tx: DatabaseTransaction) async throws {
         try await tx.run("INSERT INTO tenants (id, code, name, plan, settings) VALUES (\(id), \(code), \(name), \(plan), \(settings)::jsonb)")
         try await tx.run("SELECT app.ensure_default_roles(\(id))")

@@ -56,8 +56,8 @@ struct WorkflowRunHandler: TaskHandler {
 
     func currentContext(_ job: TaskJob) async throws -> JSONValue {
         try await database.withTenant(job.tenantScope) { tx in
-            try await tx.value("SELECT context::text FROM tasks WHERE tenant_id = \(job.task.tenantId) AND id = \(job.task.id)", as: String.self)
-        }.flatMap { try? PlatformJSON.makeDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? [:]
+            try await TaskStore.context(of: job.task.id, tenantID: job.task.tenantId, in: tx)
+        } ?? [:]
     }
 
     /// GoyaVision's layout: meta, vars (declared defaults, then the input), shared, nodes.

@@ -9,4 +9,10 @@ public protocol TenantDirectory: Sendable {
 
     /// Whether `userID` is an active member of `tenantID`, read in the caller's transaction.
     func isActiveMember(_ userID: UUID, of tenantID: UUID, in tx: DatabaseTransaction) async throws -> Bool
+
+    /// The tenant's display name, read in the caller's transaction.
+    func name(of tenantID: UUID, in tx: DatabaseTransaction) async throws -> String?
+
+    /// The tenant's plan (for rate limits), or nil for an unknown tenant.
+    func plan(of tenantID: UUID) async throws -> String?
 }

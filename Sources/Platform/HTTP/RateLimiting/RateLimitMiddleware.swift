@@ -42,19 +42,17 @@ public struct RateLimitPolicy: Sendable {
 /// Tenant plans, cached for a minute (a plan change applies within that).
 public final class TenantPlanCache: Sendable {
     private let entries = Mutex<[UUID: (plan: String, loaded: ContinuousClock.Instant)]>([:])
-    let database: Database
+    let tenants: any TenantDirectory
 
-    public init(database: Database) {
-        self.database = database
+    public init(tenants: any TenantDirectory) {
+        self.tenants = tenants
     }
 
     public func plan(for tenantID: UUID) async -> String? {
         if let entry = entries.withLock({ $0[tenantID] }), ContinuousClock.now - entry.loaded < .seconds(60) {
             return entry.plan
         }
-        guard let plan = try? await database.withPlatformScope({ tx in
-            try await tx.first("SELECT plan FROM tenants WHERE id = \(tenantID)", as: String.self)
-        }) else { return nil }
+        guard let plan = (try? await tenants.plan(of: tenantID)) ?? nil else { return nil }
         entries.withLock { $0[tenantID] = (plan, .now) }
         return plan
     }

@@ -78,7 +78,9 @@ public struct OpenAPIDocument {
                 ]
             }
         }
-        if route.requestBody != nil || parameters.contains(where: { $0["in"] != "path" }) {
+        // A typed path parameter (a revision number) that does not parse is an invalid field.
+        let typedPath = route.parameters.contains { $0.location == .path && $0.schema["type"] != "string" }
+        if route.requestBody != nil || typedPath || parameters.contains(where: { $0["in"] != "path" }) {
             error(400, "The request could not be read")
             error(422, "The request has invalid fields")
         }

@@ -41,7 +41,7 @@ public struct QueryParameterDoc: Sendable {
 
 extension QueryInput {
     /// The documented parameters, in declaration order.
-    static var routeParameters: [RouteParameter] {
+    public static var routeParameters: [RouteParameter] {
         let builder = SchemaBuilder()
         let recorder = SchemaRecorder(builder: builder)
         _ = try? Self(from: recorder)
@@ -201,20 +201,30 @@ struct QueryKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let values = decoder.values[name(key)] else { return true }
-        return values.allSatisfy(\.isEmpty)
+        decoder.values[name(key)] == nil
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         if type == PageRequest.self { return try decode(type, forKey: key) }
-        if try decodeNil(forKey: key) { return nil }
+        guard let values = decoder.values[name(key)] else { return nil }
+        // An empty free-text value (`?keyword=`) means no filter; an empty uuid, date, number,
+        // boolean or enum value is a bad value and is named in the 422.
+        if type == String.self, values.allSatisfy(\.isEmpty) { return nil }
         return try decode(type, forKey: key)
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let name = name(key)
         if type == PageRequest.self {
-            return try T(from: decoder)
+            do {
+                return try T(from: decoder)
+            } catch let error as APIError {
+                // Paging problems join the others, so every bad parameter is named at once.
+                if case .object(let fields)? = error.details?["fields"] {
+                    for (field, message) in fields { decoder.record(field, message.stringValue ?? "is invalid") }
+                }
+                return try sample(type)
+            }
         }
         guard let values = decoder.values[name], !values.isEmpty else {
             decoder.record(name, "is required")

@@ -45,13 +45,4 @@ public struct RouteRegistry {
             return try await handler(request, context)
         }
     }
-
-    // TRANSITION: removed once every module registers through groups.
-    public func addPublic<Output: ResponseGenerator>(_ declaration: RouteDeclaration, handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Output) {
-        add(declaration, handler: handler)
-    }
-
-    public func addProtected<Output: ResponseGenerator>(_ declaration: RouteDeclaration, handler: @escaping @Sendable (Request, AuthenticatedContext) async throws -> Output) {
-        add(declaration) { request, context in try await handler(request, try AuthenticatedContext(context: context)) }
-    }
 }
