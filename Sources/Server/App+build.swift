@@ -75,7 +75,7 @@ struct AppDependencies: Sendable {
         webhooks.register(handlers: &handlers)
         let workflows = WorkflowsModule(
             database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
-            taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
+            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
@@ -108,7 +108,10 @@ struct AppDependencies: Sendable {
             database,
             RBACChangeListener(database: database, cache: rbacCache, logger: logger),
             events,
-            webhooks.relay(bus: events, logger: Logger(label: "platform.webhooks")),
+            EventOutbox(
+                database: database, bus: events,
+                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows"))],
+                logger: Logger(label: "platform.events")),
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),

@@ -29,8 +29,6 @@ public struct WebhooksModule: Sendable {
         handlers.register(WebhookDeliveryHandler.taskType, WebhookDeliveryHandler(database: database, settings: settings), isInternal: true)
     }
 
-    /// The outbox relay, run beside the workers.
-    public func relay(bus: EventBus?, logger: Logger) -> WebhookRelay {
-        WebhookRelay(database: database, bus: bus, attempts: settings.schedule.count, logger: logger)
-    }
+    /// The event-outbox consumer that turns events into deliveries.
+    public var eventConsumer: any EventConsumer { WebhookFanOut(attempts: settings.schedule.count) }
 }

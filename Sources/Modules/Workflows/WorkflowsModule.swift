@@ -11,7 +11,8 @@ import Synchronization
 import TaskEngine
 
 /// The `workflows` rows of routes.tsv: AutoMaticWorker's flows and executions, GoyaVision's
-/// workflows and revisions, the content platform's history, all on one engine.
+/// workflows and revisions, the content platform's history, the short-video platform's registry of
+/// n8n workflows, all on one engine.
 public struct WorkflowsModule: Sendable {
     public static let runTaskType = RunStore.taskType
 
@@ -20,16 +21,18 @@ public struct WorkflowsModule: Sendable {
     public let kinds: FlowNodeRegistry
     let syncWait: Duration
     let schedulerInterval: Duration
+    let sealer: SecretSealer?
 
     /// - Parameter extraKinds: node kinds other modules contribute (`operator`, `annotation`, ...).
     public init(
-        database: Database, bus: EventBus, providers: ProviderRegistry, targets: OutboundTargetPolicy, taskTypes: [String],
+        database: Database, bus: EventBus, providers: ProviderRegistry, targets: OutboundTargetPolicy, sealer: SecretSealer?, taskTypes: [String],
         extraKinds: [any FlowNodeKind] = [], syncWait: Duration = .seconds(30), schedulerInterval: Duration = .seconds(5)
     ) {
         self.schedulerInterval = schedulerInterval
         self.database = database
         self.bus = bus
         self.syncWait = syncWait
+        self.sealer = sealer
         let waiter = TaskWaiter(database: database, bus: bus)
         // The subflow kind needs the finished registry, which holds the subflow kind.
         let finished = RegistryCell()
@@ -39,6 +42,7 @@ public struct WorkflowsModule: Sendable {
         kinds.register(LLMNodeKind(providers: providers))
         kinds.register(TaskNodeKind(database: database, waiter: waiter, taskTypes: taskTypes.filter { $0 != RunStore.taskType }))
         kinds.register(EmitNodeKind(database: database))
+        kinds.register(N8nNodeKind(database: database, sealer: sealer, policy: targets, client: HTTPRequestKind.sharedClient))
         kinds.register(SubflowNodeKind(database: database, waiter: waiter, service: { WorkflowService(registry: finished.registry) }))
         for kind in extraKinds { kinds.register(kind) }
         finished.set(kinds)
@@ -63,6 +67,12 @@ public struct WorkflowsModule: Sendable {
             .register(flows: registry.group("/api/v1/flows", tag: "flows"), executions: registry.group("/api/v1/executions", tag: "flows"))
         NodeTypeController(registry: kinds).register(in: registry.group("/api/v1/node-types", tag: "flows"))
         HistoryController(database: database).register(in: registry.group("/api/v1/workflow", tag: "workflow history"))
+        RegistryController(database: database, sealer: sealer).register(in: registry.group("/api/v1/workflow-registry", tag: "workflow registry"))
+    }
+
+    /// Starts event-triggered workflows; an event outbox consumer.
+    public func eventConsumer(logger: Logger) -> any EventConsumer {
+        WorkflowEventTriggers(service: service, logger: logger)
     }
 
     /// Fires scheduled workflows; run one in every `serve` and `worker`.

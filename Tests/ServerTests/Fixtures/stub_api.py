@@ -32,7 +32,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"null")
-        self.answer(200, {"echo": body, "path": self.path})
+        headers = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("x-")}
+        self.answer(200, {"echo": body, "path": self.path, "headers": headers})
 
     def log_message(self, *args):
         pass

@@ -108,7 +108,10 @@ struct EmitNodeKind: FlowNodeKind {
         let data = try invocation.render("data")
         let event = PlatformEvent(
             type: invocation.config["event_type"]?.stringValue ?? "flow.event", tenantId: invocation.run.tenantID, subjectId: invocation.run.runID,
-            data: ["workflow_run_id": .string(invocation.run.runID.uuidString.lowercased()), "node_key": .string(invocation.node.key), "data": data])
+            data: [
+                "workflow_run_id": .string(invocation.run.runID.uuidString.lowercased()), "node_key": .string(invocation.node.key), "data": data,
+                "run_depth": .int(Int64(invocation.run.depth)),
+            ])
         let scope = TenantScope(tenantID: invocation.run.tenantID, userID: invocation.run.ownerID, dataScope: .all)
         try await database.withTenant(scope) { tx in try await EventBus.publish(event, in: tx) }
         return ["event_id": .string(event.id.uuidString.lowercased())]
