@@ -107,4 +107,37 @@ struct WorkflowTriggerTests {
             }
         }
     }
+
+    @Test("GoyaVision's task list: workflow_id, asset_id, from and to filters; items carry the run fields")
+    func taskListFilters() async throws {
+        try await withTestDatabase("workflow_task_filters", runPool: false) { database, _ in
+            let dependencies = try await makeDependencies(database, workflowConfig)
+            try await buildApplication(dependencies).test(.router) { client in
+                _ = try await Fixtures(dependencies).setup("tf")
+                let root = bearer(try await client.login("tf-root")["access_token"])
+                var manual = Self.workflow("one", conf: [:])
+                if case .object(var object) = manual { object["trigger_type"] = "manual"; manual = .object(object) }
+                let one = try await client.post("/api/v1/workflows", manual, headers: root).jsonBody.id
+                if case .object(var object) = manual { object["code"] = "two"; object["name"] = "two"; manual = .object(object) }
+                let two = try await client.post("/api/v1/workflows", manual, headers: root).jsonBody.id
+                let (assetA, assetB) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+                for (workflow, asset) in [(one, assetA), (one, assetB), (two, assetA)] {
+                    let run = try await client.post("/api/v1/workflows/\(workflow)/trigger", ["asset_id": .string(asset)], headers: root).jsonBody.id
+                    _ = try await client.finishedTask(run, headers: root)
+                }
+                let ofOne = try await client.get("/api/v1/tasks?workflow_id=\(one)", headers: root).jsonBody
+                #expect(ofOne["total"] == 2)
+                #expect(ofOne["items"]?[0]?["workflow_id"] == .string(one.lowercased()))
+                #expect(ofOne["items"]?[0]?["node_executions"]?.arrayValues?.isEmpty == false)
+                #expect(try await client.get("/api/v1/tasks?workflow_id=\(one)&asset_id=\(assetA)", headers: root).jsonBody["total"] == 1)
+                #expect(try await client.get("/api/v1/tasks?asset_id=\(assetA)", headers: root).jsonBody["total"] == 2)
+                #expect(try await client.get("/api/v1/tasks?workflow_id=\(one)&from=2099-01-01T00:00:00Z", headers: root).jsonBody["total"] == 0)
+                #expect(try await client.get("/api/v1/tasks?workflow_id=\(one)&to=2099-01-01T00:00:00Z", headers: root).jsonBody["total"] == 2)
+                let bad = try await client.get("/api/v1/tasks?workflow_id=nope&from=yesterday", headers: root)
+                #expect(bad.status == .unprocessableContent)
+                #expect(bad.jsonBody["error"]?["details"]?["fields"]?["workflow_id"] != nil)
+                #expect(bad.jsonBody["error"]?["details"]?["fields"]?["from"] != nil)
+            }
+        }
+    }
 }

@@ -132,13 +132,18 @@ struct TaskController: Sendable {
         return Created(tasks)
     }
 
-    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<TaskRecord> {
+    /// Items carry the fields their type adds (a workflow run's `workflow_id`, `node_executions`).
+    func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<TaskView> {
         let query = try request.query(TaskInputs.ListQuery.self)
-        let filter = TaskFilter(tenantID: context.principal.tenantID, status: query.status, projectID: query.projectId, taskType: query.taskType, queue: query.queue)
+        let filter = TaskFilter(
+            tenantID: context.principal.tenantID, status: query.status, projectID: query.projectId, taskType: query.taskType, queue: query.queue,
+            workflowID: query.workflowId, assetID: query.assetId, from: query.from, to: query.to)
         return try await database.withTenant(context.tenant) { tx in
             let total = try await store.count(filter, in: tx)
             let tasks = try await store.list(filter, sortBy: query.sortBy ?? .createdAt, ascending: query.order == .asc, page: query.paging, in: tx)
-            return Page(items: tasks, total: total, request: query.paging)
+            var items: [TaskView] = []
+            for task in tasks { items.append(try await views.view(task, in: tx)) }
+            return Page(items: items, total: total, request: query.paging)
         }
     }
 

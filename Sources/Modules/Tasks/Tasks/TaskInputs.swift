@@ -100,8 +100,14 @@ enum TaskInputs {
         var status: TaskStatus?
         var sortBy: SortField?
         var order: SortOrder?
+        var workflowId: UUID?
+        var assetId: UUID?
+        var from: Date?
+        var to: Date?
 
         static let parameterDocs: [String: QueryParameterDoc] = [
+            "workflow_id": .init("Runs of this workflow"), "asset_id": .init("Runs on this asset"),
+            "from": .init("Created at or after (RFC 3339)"), "to": .init("Created at or before (RFC 3339)"),
             // `in_progress` is the content platform's word for running.
             "status": .init(schema: ["enum": ["pending", "queued", "running", "in_progress", "completed", "failed", "cancelled"]]),
         ]

@@ -10,6 +10,11 @@ struct TaskFilter: Sendable {
     var projectID: UUID?
     var taskType: String?
     var queue: String?
+    /// GoyaVision's filters: the workflow and asset a run's task records in its metadata.
+    var workflowID: UUID?
+    var assetID: UUID?
+    var from: Date?
+    var to: Date?
 
     var condition: SQL {
         """
@@ -18,6 +23,10 @@ struct TaskFilter: Sendable {
           AND (\(projectID)::uuid IS NULL OR t.project_id = \(projectID))
           AND (\(taskType)::text IS NULL OR t.task_type = \(taskType))
           AND (\(queue)::text IS NULL OR t.queue = \(queue))
+          AND (\(workflowID?.uuidString.lowercased())::text IS NULL OR t.task_metadata->>'workflow_id' = \(workflowID?.uuidString.lowercased()))
+          AND (\(assetID?.uuidString.lowercased())::text IS NULL OR t.task_metadata->>'asset_id' = \(assetID?.uuidString.lowercased()))
+          AND (\(from)::timestamptz IS NULL OR t.created_at >= \(from))
+          AND (\(to)::timestamptz IS NULL OR t.created_at <= \(to))
         """
     }
 }

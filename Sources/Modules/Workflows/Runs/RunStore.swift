@@ -114,7 +114,10 @@ struct RunStore: Sendable {
             "revision": .int(Int64(run.revision.revision)), "trigger": .string(run.trigger), "input": run.input, "depth": .int(Int64(run.depth)),
             "asset_id": run.assetID.map { .string($0.uuidString.lowercased()) } ?? .null,
         ]
-        task.metadata = ["workflow_id": .string(run.workflow.id.uuidString.lowercased()), "workflow_code": .string(run.workflow.code)]
+        task.metadata = [
+            "workflow_id": .string(run.workflow.id.uuidString.lowercased()), "workflow_code": .string(run.workflow.code),
+            "asset_id": run.assetID.map { .string($0.uuidString.lowercased()) } ?? .null,
+        ]
         let record = try await TaskStore.insert(task, tenantID: tenantID, ownerID: run.ownerID, in: tx)
         try await tx.run(
             """
