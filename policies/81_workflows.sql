@@ -6,3 +6,4 @@ SELECT app.apply_tenant_policies('workflow_runs', true);
 SELECT app.apply_tenant_policies('workflow_node_runs');
 SELECT app.apply_tenant_policies('workflow_schedules');
 SELECT app.apply_tenant_policies('workflow_registry', true);
+SELECT app.apply_tenant_policies('workflow_callbacks');

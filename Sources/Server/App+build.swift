@@ -75,7 +75,7 @@ struct AppDependencies: Sendable {
         webhooks.register(handlers: &handlers)
         let workflows = WorkflowsModule(
             database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
-            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
+            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()

@@ -140,6 +140,64 @@ struct WorkflowRegistryTests {
             }
         }
     }
+
+    @Test("wait_for_callback: n8n is sent a callback URL; the node finishes with what n8n posts there; a wrong secret or a second post is refused")
+    func callbacks() async throws {
+        let stub = try StubAPI()
+        defer { stub.stop() }
+        let config = workflowConfig.merging(["PUBLIC_BASE_URL": "https://platform.example.com/"]) { _, new in new }
+        try await withTestDatabase("workflow_registry_callbacks", runPool: false) { database, _ in
+            let dependencies = try await makeDependencies(database, config)
+            try await buildApplication(dependencies).test(.router) { client in
+                _ = try await Fixtures(dependencies).setup("cb")
+                let root = bearer(try await client.login("cb-root")["access_token"])
+                let entry = try await client.post(
+                    "/api/v1/workflow-registry",
+                    ["name": "later", "workflow_type": "async", "n8n_webhook_url": .string(stub.base + "/webhook/later"), "callback_secret": "cb-secret"],
+                    headers: root
+                ).jsonBody.id
+                let flow: JSONValue = [
+                    "name": "Later",
+                    "nodes": [
+                        ["id": "start", "type": "start", "position": ["x": 0, "y": 0], "data": [:]],
+                        ["id": "call", "type": "n8n", "position": ["x": 100, "y": 0],
+                         "data": ["workflow_registry_id": .string(entry), "wait_for_callback": true, "payload": ["n": "{{input.n}}"]]],
+                        ["id": "end", "type": "end", "position": ["x": 200, "y": 0], "data": ["output": "{{prev}}"]],
+                    ],
+                    "edges": [["id": "e1", "source": "start", "target": "call"], ["id": "e2", "source": "call", "target": "end"]],
+                ]
+                let id = try await client.post("/api/v1/flows", flow, headers: root).jsonBody.id
+                let run = try await client.post("/api/v1/flows/\(id)/execute", ["input_data": ["n": 7], "async": true], headers: root).jsonBody["execution_id"]?.stringValue ?? ""
+                let runID = try #require(UUID(uuidString: run))
+
+                // The call went out; n8n (here: the test) posts to the callback.
+                var callback: UUID?
+                #expect(try await eventually(within: 30) {
+                    callback = try await database.withPlatformScope { tx in
+                        try await tx.value("SELECT id FROM workflow_callbacks WHERE run_id = \(runID) AND sent_at IS NOT NULL", as: UUID.self)
+                    }
+                    return callback != nil
+                })
+                let path = "/api/v1/workflow-registry/callbacks/\(callback?.uuidString.lowercased() ?? "")"
+                #expect(try await client.post(path, ["result": "forged"]).status == .unauthorized)
+                #expect(try await client.post(path, ["result": "forged"], headers: [HTTPField.Name("X-Callback-Secret")!: "wrong"]).status == .unauthorized)
+                #expect(try await client.get("/api/v1/tasks/\(run)", headers: root).jsonBody["status"] == "running")
+                let accepted = try await client.post(path, ["result": "done", "n": 7], headers: [HTTPField.Name("X-Callback-Secret")!: "cb-secret"])
+                #expect(accepted.status == .ok)
+                #expect(accepted.jsonBody["received"] == true)
+                #expect(try await client.post(path, ["result": "again"], headers: [HTTPField.Name("X-Callback-Secret")!: "cb-secret"]).status == .conflict)
+                #expect(try await client.post("/api/v1/workflow-registry/callbacks/\(UUID().uuidString)", ["x": 1]).status == .notFound)
+
+                let task = try await client.finishedTask(run, headers: root)
+                #expect(task["status"] == "completed")
+                let output = try await client.get("/api/v1/executions/\(run)", headers: root).jsonBody["result"]?["output"]
+                #expect(output?["callback"] == ["result": "done", "n": 7])
+                #expect(output?["body"]?["accepted"] == true)
+                #expect(output?["body"]?["header_url"] == .string("https://platform.example.com" + path))
+                #expect(output?["body"]?["body_url"] == .string("https://platform.example.com" + path))
+            }
+        }
+    }
 }
 
 /// A JSON value as text, to look for a message anywhere in it.

@@ -25,7 +25,7 @@ public struct WorkflowsModule: Sendable {
 
     /// - Parameter extraKinds: node kinds other modules contribute (`operator`, `annotation`, ...).
     public init(
-        database: Database, bus: EventBus, providers: ProviderRegistry, targets: OutboundTargetPolicy, sealer: SecretSealer?, taskTypes: [String],
+        database: Database, bus: EventBus, providers: ProviderRegistry, targets: OutboundTargetPolicy, sealer: SecretSealer?, taskTypes: [String], publicBaseURL: String? = nil,
         extraKinds: [any FlowNodeKind] = [], syncWait: Duration = .seconds(30), schedulerInterval: Duration = .seconds(5)
     ) {
         self.schedulerInterval = schedulerInterval
@@ -42,7 +42,8 @@ public struct WorkflowsModule: Sendable {
         kinds.register(LLMNodeKind(providers: providers))
         kinds.register(TaskNodeKind(database: database, waiter: waiter, taskTypes: taskTypes.filter { $0 != RunStore.taskType }))
         kinds.register(EmitNodeKind(database: database))
-        kinds.register(N8nNodeKind(database: database, sealer: sealer, policy: targets, client: HTTPRequestKind.sharedClient))
+        kinds.register(N8nNodeKind(
+            database: database, sealer: sealer, policy: targets, client: HTTPRequestKind.sharedClient, bus: bus, publicBaseURL: publicBaseURL))
         kinds.register(SubflowNodeKind(database: database, waiter: waiter, service: { WorkflowService(registry: finished.registry) }))
         for kind in extraKinds { kinds.register(kind) }
         finished.set(kinds)
@@ -67,7 +68,9 @@ public struct WorkflowsModule: Sendable {
             .register(flows: registry.group("/api/v1/flows", tag: "flows"), executions: registry.group("/api/v1/executions", tag: "flows"))
         NodeTypeController(registry: kinds).register(in: registry.group("/api/v1/node-types", tag: "flows"))
         HistoryController(database: database).register(in: registry.group("/api/v1/workflow", tag: "workflow history"))
-        RegistryController(database: database, sealer: sealer).register(in: registry.group("/api/v1/workflow-registry", tag: "workflow registry"))
+        let workflowRegistry = registry.group("/api/v1/workflow-registry", tag: "workflow registry")
+        RegistryController(database: database, sealer: sealer).register(in: workflowRegistry)
+        CallbackController(database: database, sealer: sealer).register(in: workflowRegistry)
     }
 
     /// Starts event-triggered workflows; an event outbox consumer.

@@ -107,6 +107,8 @@ public struct PlatformConfig: Sendable {
         public var syncWaitSeconds: Int
         /// How often each instance looks for due schedules.
         public var schedulerIntervalMilliseconds: Int
+        /// Where outside services reach this platform (n8n callbacks); nil: no callbacks.
+        public var publicBaseURL: String?
     }
 
     public var http: HTTP
@@ -191,7 +193,8 @@ public struct PlatformConfig: Sendable {
             tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
         workflows = Workflows(
             syncWaitSeconds: try values.int("flows.sync.wait.seconds", env: "FLOWS_SYNC_WAIT_SECONDS", default: 30, range: 1...300),
-            schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000))
+            schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),
+            publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
@@ -245,6 +248,15 @@ public struct PlatformConfig: Sendable {
             throw ConfigurationError("LOG_FORMAT must be text or json (got '\(format)')")
         }
         logFormat = parsedFormat
+    }
+
+    /// An absolute http(s) URL without a trailing slash.
+    static func publicBaseURL(_ text: String?) throws -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL, such as https://api.example.com")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     static func plans(_ text: String) throws -> [String: Int] {

@@ -9,7 +9,8 @@ import PlatformServices
 import PlatformSupport
 
 /// `n8n`: POSTs to a registered n8n workflow's webhook (its auth header added) and returns what
-/// n8n answers, which is the workflow's result when its webhook responds on completion.
+/// n8n answers, which is the workflow's result when its webhook responds on completion; with
+/// `wait_for_callback` it also waits for n8n to POST to the callback URL it was sent.
 struct N8nNodeKind: FlowNodeKind {
     static let maximumBytes = 10 << 20
 
@@ -17,7 +18,10 @@ struct N8nNodeKind: FlowNodeKind {
     let sealer: SecretSealer?
     let policy: OutboundTargetPolicy
     let client: HTTPClient
+    let bus: EventBus
+    let publicBaseURL: String?
     let store = RegistryStore()
+    let callbacks = CallbackStore()
 
     var descriptor: FlowNodeDescriptor {
         FlowNodeDescriptor(
@@ -28,11 +32,17 @@ struct N8nNodeKind: FlowNodeKind {
                 "properties": [
                     "workflow_registry_id": ["type": "string", "format": "uuid"],
                     "payload": ["description": "The JSON body to send (a template); the run's input when absent"],
+                    "wait_for_callback": [
+                        "type": "boolean", "default": false,
+                        "description": "Send `callback_url` (in the body and the X-Callback-URL header) and wait, up to the node's timeout, for n8n to POST its result there",
+                    ],
                 ],
             ],
             outputSchema: [
                 "type": "object",
-                "properties": ["status_code": ["type": "integer"], "body": ["description": "n8n's answer: parsed JSON, or text"], "workflow_name": ["type": "string"]],
+                "properties": ["status_code": ["type": "integer"], "body": ["description": "n8n's answer: parsed JSON, or text"], "workflow_name": ["type": "string"],
+                    "callback": ["description": "What n8n posted to the callback URL (with wait_for_callback)"],
+                ],
             ],
             exampleUsage: .init(
                 input: ["workflow_registry_id": "0190…", "payload": ["video_url": "{{prev.body.url}}"]],
@@ -75,6 +85,61 @@ struct N8nNodeKind: FlowNodeKind {
         }
         var payload = invocation.config["payload"] == nil ? (invocation.scope["input"] ?? .object([:])) : try invocation.render("payload")
         if payload == .null { payload = .object([:]) }
+        guard invocation.config["wait_for_callback"] == .bool(true) else {
+            let (code, body) = try await post(payload, to: url, headers: headers, target: target, invocation)
+            return ["status_code": .int(Int64(code)), "body": body, "workflow_name": .string(target.name)]
+        }
+
+        // The callback is made once per run and node, so a resumed run waits for the same one
+        // (and does not call n8n again once the call went out).
+        guard let base = publicBaseURL else { throw FlowNodeFailure("wait_for_callback needs PUBLIC_BASE_URL (where n8n reaches this platform)", retryable: false) }
+        let runID = invocation.run.runID
+        let nodeKey = invocation.node.key
+        guard let callback = try await database.withTenant(scope, { tx in
+            try await callbacks.findOrCreate(runID: runID, nodeKey: nodeKey, registryID: id, tenantID: tenantID, in: tx)
+        }) else { throw FlowNodeFailure("the callback could not be recorded") }
+        let callbackURL = "\(base)/api/v1/workflow-registry/callbacks/\(callback.id.uuidString.lowercased())"
+        var answer: JSONValue = ["status_code": .null, "body": .null, "workflow_name": .string(target.name)]
+        if callback.sentAt == nil {
+            if case .object(var object) = payload { object["callback_url"] = .string(callbackURL); payload = .object(object) }
+            headers.replaceOrAdd(name: "X-Callback-URL", value: callbackURL)
+            let (code, body) = try await post(payload, to: url, headers: headers, target: target, invocation)
+            answer = ["status_code": .int(Int64(code)), "body": body, "workflow_name": .string(target.name)]
+            try await database.withTenant(scope) { tx in try await callbacks.markSent(callback.id, tenantID: tenantID, in: tx) }
+        } else {
+            invocation.log("resumed: waiting for the callback already requested from \(target.name)")
+        }
+        invocation.log("waiting for n8n's callback")
+        let received = try await waitForCallback(callback.id, scope: scope)
+        if case .object(var object) = answer { object["callback"] = received; answer = .object(object) }
+        return answer
+    }
+
+    /// Waits until the callback arrives: woken by its bus event, looking every 2 s as well.
+    func waitForCallback(_ id: UUID, scope: TenantScope) async throws -> JSONValue {
+        let subscription = bus.subscribe(tenantID: nil, subjectID: id)
+        defer { bus.unsubscribe(subscription.id) }
+        while true {
+            try Task.checkCancellation()
+            let stored = try await database.withTenant(scope) { tx in try await callbacks.find(id, tenantID: scope.tenantID, in: tx) }
+            if let stored, stored.receivedAt != nil { return stored.payload ?? .null }
+            _ = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for await _ in subscription.events { return true }
+                    return false
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(2))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+        }
+    }
+
+    func post(_ payload: JSONValue, to url: URL, headers: HTTPHeaders, target: RegistryCallTarget, _ invocation: FlowNodeInvocation) async throws -> (Int, JSONValue) {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .POST
         request.headers = headers
@@ -95,6 +160,6 @@ struct N8nNodeKind: FlowNodeKind {
         if !data.isEmpty, let json = try? JSONDecoder().decode(JSONValue.self, from: data) { body = json }
         let code = Int(response.status.code)
         guard code < 400 else { throw FlowNodeFailure("n8n answered HTTP \(code) for \(target.name)", retryable: code >= 500 || code == 429) }
-        return ["status_code": .int(Int64(code)), "body": body, "workflow_name": .string(target.name)]
+        return (code, body)
     }
 }
