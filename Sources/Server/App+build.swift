@@ -85,7 +85,7 @@ struct AppDependencies: Sendable {
         workflows.register(handlers: &handlers)
         let media = MediaModule(
             database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), files: files.directory, artifacts: ArtifactStore(),
-            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts))
+            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), limits: config.files)
         media.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
@@ -122,6 +122,7 @@ struct AppDependencies: Sendable {
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),
+            BlobSweeper(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), logger: Logger(label: "platform.storage")),
         ]
     }
 }

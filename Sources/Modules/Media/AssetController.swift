@@ -11,6 +11,8 @@ import TaskEngine
 struct AssetController: Sendable {
     let database: Database
     let files: any StoredFileDirectory
+    let storage: any BlobStorage
+    let limits: PlatformConfig.Files
     let store = AssetStore()
     let sources = SourceStore()
 
@@ -21,7 +23,7 @@ struct AssetController: Sendable {
     func register(in routes: RouteGroup) {
         routes.post(
             "", "Create an asset (deduplicated by file hash)", .permission("media:asset:create"),
-            description: "Refers to an uploaded file (`file_id`: its hash, size and name are taken from it) or to a `path`/`storage_path`. When a live asset of the tenant has the same `file_hash`, that asset is answered with 200 and `deduplicated: true`. Video, audio and image files are probed with ffprobe in the background (status pending → processing → ready or failed).",
+            description: "JSON, or `multipart/form-data` to upload and create in one request (part `file`, streamed to storage, plus the JSON fields as text parts; `tags` and `metadata` as JSON, `visibility` as a name or an integer). JSON refers to an uploaded file (`file_id`: its hash, size and name are taken from it) or to a `path`/`storage_path`. When a live asset of the tenant has the same `file_hash`, that asset is answered with 200 and `deduplicated: true`. Video, audio and image files are probed with ffprobe in the background (status pending → processing → ready or failed).",
             body: AssetInput.self,
             responses: [
                 .json(.created, AssetView.self, "Created"), .json(.ok, AssetView.self, "An asset with this file hash exists: it is answered, deduplicated"),
@@ -52,32 +54,47 @@ struct AssetController: Sendable {
     }
 
     func create(_ request: Request, _ context: AuthenticatedContext) async throws -> Response {
-        let input = try await request.decode(as: AssetInput.self, context: context)
+        let (asset, deduplicated): (StoredAsset, Bool)
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
+            (asset, deduplicated) = try await upload(request, context)
+        } else {
+            (asset, deduplicated) = try await create(try await request.decode(as: AssetInput.self, context: context), context)
+        }
+        var response = try AssetView(asset, deduplicated: deduplicated).response(from: request, context: context)
+        response.status = deduplicated ? .ok : .created
+        return response
+    }
+
+    /// Creates the asset `input` describes, or finds the tenant's asset with its file hash.
+    func create(_ input: AssetInput, _ context: AuthenticatedContext) async throws -> (StoredAsset, Bool) {
         let tenantID = context.principal.tenantID
-        let (asset, deduplicated) = try await database.withTenant(context.tenant) { tx -> (StoredAsset, Bool) in
+        return try await database.withTenant(context.tenant) { tx -> (StoredAsset, Bool) in
             var file: StoredFileInfo?
             if let fileID = input.fileId {
                 file = try await files.file(fileID, tenantID: tenantID, in: tx)
                 if file == nil { throw APIError.validation(["file_id": "no such file in this tenant"]) }
             }
-            let new = try AssetValidation.newAsset(input, file: file, principal: context.principal)
-            var problems: [String: String] = [:]
-            if let parent = new.parentID, try await store.find(parent, tenantID: tenantID, in: tx) == nil { problems["parent_id"] = "no such asset in this tenant" }
-            if let source = new.sourceID, try await sources.find(source, tenantID: tenantID, in: tx) == nil { problems["source_id"] = "no such media source in this tenant" }
-            if !problems.isEmpty { throw APIError.validation(problems) }
-            if let hash = new.fileHash, let existing = try await store.findByHash(hash, tenantID: tenantID, in: tx) { return (existing, true) }
-            guard let inserted = try await store.insert(new, id: UUID.v7(), tenantID: tenantID, ownerID: context.principal.userID, in: tx) else {
-                // Another request created the same hash in between.
-                guard let hash = new.fileHash, let existing = try await store.findByHash(hash, tenantID: tenantID, in: tx) else { throw APIError.internalError }
-                return (existing, true)
-            }
-            try await store.publish(inserted, "asset.created", in: tx)
-            if AssetProbeHandler.wants(inserted) { try await AssetProbeHandler.enqueue(inserted, in: tx) }
-            return (inserted, false)
+            return try await insert(try AssetValidation.newAsset(input, file: file, principal: context.principal), context, in: tx)
         }
-        var response = try AssetView(asset, deduplicated: deduplicated).response(from: request, context: context)
-        response.status = deduplicated ? .ok : .created
-        return response
+    }
+
+    /// Checks the references, answers an existing asset with the same hash, else inserts
+    /// (publishing `asset.created` and queueing the probe).
+    func insert(_ new: NewAsset, _ context: AuthenticatedContext, in tx: DatabaseTransaction) async throws -> (StoredAsset, Bool) {
+        let tenantID = context.principal.tenantID
+        var problems: [String: String] = [:]
+        if let parent = new.parentID, try await store.find(parent, tenantID: tenantID, in: tx) == nil { problems["parent_id"] = "no such asset in this tenant" }
+        if let source = new.sourceID, try await sources.find(source, tenantID: tenantID, in: tx) == nil { problems["source_id"] = "no such media source in this tenant" }
+        if !problems.isEmpty { throw APIError.validation(problems) }
+        if let hash = new.fileHash, let existing = try await store.findByHash(hash, tenantID: tenantID, in: tx) { return (existing, true) }
+        guard let inserted = try await store.insert(new, id: UUID.v7(), tenantID: tenantID, ownerID: context.principal.userID, in: tx) else {
+            // Another request created the same hash in between.
+            guard let hash = new.fileHash, let existing = try await store.findByHash(hash, tenantID: tenantID, in: tx) else { throw APIError.internalError }
+            return (existing, true)
+        }
+        try await store.publish(inserted, "asset.created", in: tx)
+        if AssetProbeHandler.wants(inserted) { try await AssetProbeHandler.enqueue(inserted, in: tx) }
+        return (inserted, false)
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> Page<AssetView> {

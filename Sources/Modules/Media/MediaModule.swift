@@ -13,11 +13,13 @@ public struct MediaModule: Sendable {
     let artifacts: ArtifactStore
     let targets: OutboundTargetPolicy
     let probeTimeout: Duration
+    let limits: PlatformConfig.Files
 
     public init(
         database: Database, storage: any BlobStorage, files: any StoredFileDirectory, artifacts: ArtifactStore, targets: OutboundTargetPolicy,
-        probeTimeout: Duration = .seconds(20)
+        limits: PlatformConfig.Files, probeTimeout: Duration = .seconds(20)
     ) {
+        self.limits = limits
         self.database = database
         self.storage = storage
         self.files = files
@@ -27,7 +29,7 @@ public struct MediaModule: Sendable {
     }
 
     public func register(in registry: RouteRegistry) {
-        AssetController(database: database, files: files).register(in: registry.group("/api/v1/assets", tag: "assets"))
+        AssetController(database: database, files: files, storage: storage, limits: limits).register(in: registry.group("/api/v1/assets", tag: "assets"))
         SourceController(database: database, targets: targets, probeTimeout: probeTimeout)
             .register(in: registry.group("/api/v1/sources", tag: "media sources"))
         let artifactRoutes = ArtifactController(database: database, artifacts: artifacts)

@@ -69,6 +69,8 @@ public struct LocalDiskBlobStorage: BlobStorage {
         let final = FilePath(path(namespace: namespace, sha256: sha256))
         if try await fileSystem.info(forFileAt: final) != nil {
             _ = try? await fileSystem.removeItem(at: temporary)
+            // Fresh again: the blob sweep keeps content touched within its grace period.
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: final.string)
             return StoredBlob(sha256: sha256, size: size, deduplicated: true)
         }
         do {
