@@ -197,7 +197,7 @@ let package = Package(
         .target(
             name: "Media",
             dependencies: [
-                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit",
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts",
             ],
             path: "Sources/Modules/Media",
             swiftSettings: swiftSettings

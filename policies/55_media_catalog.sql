@@ -1,10 +1,9 @@
 -- Permission codes and menus of the media library (assets, media sources, artifacts).
 SELECT app.register_catalog(
     '[
-        {"code": "media", "name": "Media", "type": "directory", "path": "/media", "icon": "video", "sort": 30, "member": true},
-        {"code": "media:assets", "parent": "media", "name": "Assets", "path": "/media/assets", "icon": "files", "component": "asset/index", "sort": 1, "member": true},
-        {"code": "media:sources", "parent": "media", "name": "Media sources", "path": "/media/sources", "icon": "camera", "component": "source/index", "sort": 2, "member": true},
-        {"code": "media:artifacts", "parent": "media", "name": "Artifacts", "path": "/media/artifacts", "icon": "box", "component": "artifact/index", "sort": 3, "member": true}
+        {"code": "media:assets", "parent": "files", "name": "Assets", "path": "/files/assets", "icon": "files", "component": "asset/index", "sort": 3, "member": true},
+        {"code": "media:sources", "parent": "files", "name": "Media sources", "path": "/files/sources", "icon": "camera", "component": "source/index", "sort": 4, "member": true},
+        {"code": "media:artifacts", "parent": "files", "name": "Artifacts", "path": "/files/artifacts", "icon": "box", "component": "artifact/index", "sort": 5, "member": true}
     ]',
     '[
         {"code": "media:asset:list", "name": "List assets and their tags", "menu": "media:assets", "member": true},

@@ -1,5 +1,4 @@
 import Foundation
-import MediaToolkit
 import PlatformDatabase
 import PlatformServices
 import PlatformSupport
@@ -47,24 +46,23 @@ struct AssetProbeHandler: TaskHandler {
             return try await fail(asset, reason: "the storage keeps no local files to probe", job: job)
         }
         let path = local.localPath(namespace: tenantID.uuidString.lowercased(), sha256: hash)
-        let metadata: MediaMetadata
+        let found: JSONValue
         do {
-            metadata = try await MetadataProbe.probe(path, timeout: timeout, requireVideo: asset.assetType == .video)
-            if asset.assetType == .audio, metadata.audio == nil { throw MediaError.notAVideo("the file has no audio stream") }
-            if asset.assetType == .image, (metadata.video?.width ?? 0) == 0 { throw MediaError.notAVideo("the file is not a readable image") }
+            guard FileManager.default.fileExists(atPath: path) else { return try await fail(asset, reason: "the file's content is missing from storage", job: job) }
+            found = try Self.summary(try await FFprobe.probe(path, timeout: timeout), type: asset.assetType)
         } catch is CancellationError {
             throw CancellationError()
-        } catch let error as MediaError {
-            return try await fail(asset, reason: Self.describe(error), job: job)
+        } catch let failure as FFprobe.Failure {
+            return try await fail(asset, reason: failure.reason, job: job)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             return try await fail(asset, reason: "ffprobe could not run: \(error)", job: job)
         }
-        let found = Self.summary(metadata)
+        let duration = FFprobe.number(found["probe"]?["duration"])
+        let container = found["probe"]?["container"]?.stringValue ?? ""
         let ready = try await database.withTenant(job.tenantScope) { tx -> StoredAsset? in
             guard let ready = try await store.markProbed(
-                assetID, tenantID: tenantID, metadata: found, duration: metadata.duration > 0 ? metadata.duration : nil,
-                format: Self.format(metadata.container), in: tx)
+                assetID, tenantID: tenantID, metadata: found, duration: (duration ?? 0) > 0 ? duration : nil, format: Self.format(container), in: tx)
             else { return nil }
             try await store.publish(ready, "asset.ready", in: tx)
             return ready
@@ -82,44 +80,55 @@ struct AssetProbeHandler: TaskHandler {
         return ["status": "failed", "reason": .string(reason)]
     }
 
-    static func describe(_ error: MediaError) -> String {
-        switch error {
-        case .unreadable(let why), .notAVideo(let why), .timedOut(let why), .toolMissing(let why), .failed(let why): why
-        }
-    }
-
     /// ffprobe's `mov,mp4,m4a,3gp,3g2,mj2` → `mov`; a single name as is.
     static func format(_ container: String) -> String? {
         container.split(separator: ",").first.map(String.init)
     }
 
-    /// What goes into the asset's metadata.
-    static func summary(_ metadata: MediaMetadata) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "duration": .double(metadata.duration), "container": .string(metadata.container), "size": .int(metadata.size),
-        ]
-        if let rate = metadata.bitRate { object["bit_rate"] = .int(Int64(rate)) }
-        if let video = metadata.video {
-            if let width = video.width { object["width"] = .int(Int64(width)) }
-            if let height = video.height { object["height"] = .int(Int64(height)) }
-            if let codec = video.codec { object["video_codec"] = .string(codec) }
-            if let fps = video.frameRate { object["frame_rate"] = .double(fps) }
-            if let rotation = video.rotation { object["rotation"] = .int(Int64(rotation)) }
+    /// What goes into the asset's metadata, from ffprobe's JSON; throws when the file is not
+    /// what its type says (no video stream in a video, no audio in an audio file).
+    static func summary(_ report: JSONValue, type: AssetType) throws -> JSONValue {
+        let format = report["format"] ?? [:]
+        let streams = report["streams"]?.arrayItems ?? []
+        let video = streams.first { $0["codec_type"] == "video" }
+        let audio = streams.first { $0["codec_type"] == "audio" }
+        let container = format["format_name"]?.stringValue ?? "unknown"
+        let duration = FFprobe.number(format["duration"]) ?? streams.compactMap { FFprobe.number($0["duration"]) }.max() ?? 0
+        let width = FFprobe.number(video?["width"]).map { Int64($0) } ?? 0
+        switch type {
+        case .video:
+            if video == nil || ["image2", "png_pipe", "jpeg_pipe"].contains(container) { throw FFprobe.Failure(reason: "the file has no video stream") }
+            if width == 0 || duration <= 0 { throw FFprobe.Failure(reason: "the video stream has no frames") }
+        case .audio:
+            if audio == nil { throw FFprobe.Failure(reason: "the file has no audio stream") }
+        case .image:
+            if width == 0 { throw FFprobe.Failure(reason: "the file is not a readable image") }
+        case .document, .other:
+            break
         }
-        if let audio = metadata.audio {
-            if let codec = audio.codec { object["audio_codec"] = .string(codec) }
-            if let channels = audio.channels { object["channels"] = .int(Int64(channels)) }
-            if let rate = audio.sampleRate { object["sample_rate"] = .int(Int64(rate)) }
+        var probe: [String: JSONValue] = ["duration": .double(duration), "container": .string(container)]
+        if let size = FFprobe.number(format["size"]) { probe["size"] = .int(Int64(size)) }
+        if let rate = FFprobe.number(format["bit_rate"]) { probe["bit_rate"] = .int(Int64(rate)) }
+        var result: [String: JSONValue] = [:]
+        if let video {
+            if width > 0 { result["width"] = .int(width) }
+            if let height = FFprobe.number(video["height"]) { result["height"] = .int(Int64(height)) }
+            if let codec = video["codec_name"] { result["video_codec"] = codec }
+            if let fps = FFprobe.rate(video["avg_frame_rate"]) ?? FFprobe.rate(video["r_frame_rate"]) { result["frame_rate"] = .double(fps) }
         }
-        object["streams"] = .array(metadata.streams.map { stream in
-            var entry: [String: JSONValue] = ["index": .int(Int64(stream.index)), "kind": .string(stream.kind)]
-            if let codec = stream.codec { entry["codec"] = .string(codec) }
-            if let width = stream.width { entry["width"] = .int(Int64(width)) }
-            if let height = stream.height { entry["height"] = .int(Int64(height)) }
+        if let audio {
+            if let codec = audio["codec_name"] { result["audio_codec"] = codec }
+            if let channels = FFprobe.number(audio["channels"]) { probe["channels"] = .int(Int64(channels)) }
+            if let rate = FFprobe.number(audio["sample_rate"]) { probe["sample_rate"] = .int(Int64(rate)) }
+        }
+        probe["streams"] = .array(streams.map { stream in
+            var entry: [String: JSONValue] = [:]
+            for key in ["index", "codec_type", "codec_name", "width", "height", "channels", "sample_rate", "avg_frame_rate", "duration"] {
+                if let value = stream[key] { entry[key] = value }
+            }
             return .object(entry)
         })
-        var result: [String: JSONValue] = ["probe": .object(object)]
-        for key in ["width", "height", "video_codec", "audio_codec", "frame_rate"] { result[key] = object[key] }
+        result["probe"] = .object(probe)
         return .object(result)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import MediaToolkit
 import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
@@ -123,31 +122,24 @@ struct SourceController: Sendable {
 /// ffprobe against a stream URL, with a time limit; failures are part of the answer.
 enum StreamProbe {
     static func probe(_ url: String, timeout: Duration) async throws -> JSONValue {
-        let output: Subprocess.Output
+        let found: JSONValue
         do {
-            output = try await Subprocess.run(
-                "ffprobe", ["-v", "error", "-rw_timeout", "5000000", "-print_format", "json", "-show_format", "-show_streams", url], timeout: timeout)
-        } catch let error as MediaError {
-            return ["ok": false, "error": .string(AssetProbeHandler.describe(error))]
-        }
-        guard output.status == 0, let found = try? PlatformJSON.makeDecoder().decode(JSONValue.self, from: output.stdout) else {
-            let message = String(decoding: output.stderr, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
-            return ["ok": false, "error": .string(message.isEmpty ? "ffprobe could not read the stream" : String(message.prefix(500)))]
+            found = try await FFprobe.probe(url, extraArguments: ["-rw_timeout", "5000000"], timeout: timeout)
+        } catch let failure as FFprobe.Failure {
+            return ["ok": false, "error": .string(failure.reason)]
         }
         var result: [String: JSONValue] = ["ok": true]
         if let format = found["format"] {
             result["container"] = format["format_name"]
-            if let text = format["duration"]?.stringValue, let seconds = Double(text) { result["duration"] = .double(seconds) }
+            if let seconds = FFprobe.number(format["duration"]) { result["duration"] = .double(seconds) }
         }
-        if case .array(let streams) = found["streams"] ?? .null {
-            result["streams"] = .array(streams.map { stream in
-                var entry: [String: JSONValue] = [:]
-                for key in ["index", "codec_type", "codec_name", "width", "height", "channels", "sample_rate", "avg_frame_rate"] {
-                    if let value = stream[key] { entry[key] = value }
-                }
-                return .object(entry)
-            })
-        }
+        result["streams"] = .array((found["streams"]?.arrayItems ?? []).map { stream in
+            var entry: [String: JSONValue] = [:]
+            for key in ["index", "codec_type", "codec_name", "width", "height", "channels", "sample_rate", "avg_frame_rate"] {
+                if let value = stream[key] { entry[key] = value }
+            }
+            return .object(entry)
+        })
         return .object(result)
     }
 }
