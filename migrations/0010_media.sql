@@ -17,12 +17,12 @@ CREATE TABLE stored_blobs (
 CREATE INDEX stored_blobs_unreferenced_idx ON stored_blobs (unreferenced_since) WHERE ref_count = 0;
 
 -- A row holds a blob when its hash column (TG_ARGV[0]) is set, it is not soft-deleted, and
--- (when TG_ARGV[1] names a boolean column) that column is true.
+-- (when TG_ARGV[1] names another column) that column is set and not false.
 CREATE FUNCTION app.blob_row_holds(r jsonb, hash_column text, flag_column text) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $fn$
     SELECT CASE WHEN r ->> hash_column IS NOT NULL AND (r ->> 'deleted_at') IS NULL
-                     AND (flag_column IS NULL OR coalesce((r ->> flag_column)::boolean, false))
+                     AND (flag_column IS NULL OR coalesce(r ->> flag_column <> 'false', false))
                 THEN r ->> hash_column END
     $fn$;
 
@@ -108,8 +108,6 @@ CREATE TABLE media_assets (
     file_id                uuid,
     storage_path           text CHECK (length(storage_path) <= 2000),
     file_hash              text CHECK (file_hash ~ '^[0-9a-f]{64}$'),
-    -- The content is a blob in this tenant's storage (so the asset holds a reference to it).
-    blob_stored            boolean NOT NULL DEFAULT false,
     original_filename      text CHECK (length(original_filename) <= 255),
     size                   bigint NOT NULL DEFAULT 0 CHECK (size >= 0),
     format                 text CHECK (length(format) <= 100),
@@ -132,8 +130,10 @@ CREATE INDEX media_assets_parent_idx ON media_assets (tenant_id, parent_id) WHER
 CREATE INDEX media_assets_source_idx ON media_assets (tenant_id, source_id) WHERE source_id IS NOT NULL;
 CREATE INDEX media_assets_tags_idx ON media_assets USING gin (tags);
 CREATE INDEX media_assets_public_idx ON media_assets (id) WHERE visibility = 'public' AND deleted_at IS NULL;
-CREATE TRIGGER media_assets_blob_refs AFTER INSERT OR UPDATE OF file_hash, blob_stored, deleted_at OR DELETE ON media_assets
-    FOR EACH ROW EXECUTE FUNCTION app.track_blob_refs('file_hash', 'blob_stored');
+-- An asset made from a stored file holds its content too: deleting the file does not take the
+-- asset's bytes away.
+CREATE TRIGGER media_assets_blob_refs AFTER INSERT OR UPDATE OF file_hash, file_id, deleted_at OR DELETE ON media_assets
+    FOR EACH ROW EXECUTE FUNCTION app.track_blob_refs('file_hash', 'file_id');
 
 -- What a task produced (the platform's artifact store: any module records through it).
 CREATE TABLE artifacts (

@@ -194,7 +194,8 @@ struct MediaLibraryTests {
                     try await database.withPlatformScope { tx in try await counts.referenceCount(tenantID: tenant.id, sha256: hex(bytes), in: tx) }
                 }
                 #expect(try await count(gone) == 2)
-                #expect(try await count(kept) == 1)
+                // The file and the asset made from it both hold the uploaded bytes.
+                #expect(try await count(kept) == 2)
                 #expect(try await client.delete("/api/v1/files/\(goneFile)", headers: root).status == .noContent)
                 #expect(try await count(gone) == 1)
                 // The artifact still holds it: the sweep keeps it.
@@ -225,6 +226,16 @@ struct MediaLibraryTests {
                 #expect(!FileManager.default.fileExists(atPath: orphanPath))
                 #expect(FileManager.default.fileExists(atPath: local.localPath(namespace: namespace, sha256: hex(kept))))
                 #expect(try await client.get("/api/v1/files/\(fileID)/download", headers: root).status == .ok)
+                // Deleting the file leaves the asset's reference: the bytes stay.
+                #expect(try await client.delete("/api/v1/files/\(fileID)", headers: root).status == .noContent)
+                #expect(try await count(kept) == 1)
+                try FileManager.default.setAttributes(
+                    [.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: local.localPath(namespace: namespace, sha256: hex(kept)))
+                _ = try await sweeper.sweep(graceSeconds: 0)
+                #expect(FileManager.default.fileExists(atPath: local.localPath(namespace: namespace, sha256: hex(kept))))
+                // Deleting the asset too makes them unreferenced.
+                #expect(try await client.delete("/api/v1/assets/\(created.jsonBody.id)", headers: root).status == .noContent)
+                #expect(try await count(kept) == 0)
             }
         }
     }
