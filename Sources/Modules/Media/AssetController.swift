@@ -33,7 +33,8 @@ struct AssetController: Sendable {
         routes.get("/tags", "Tags in use, with how many assets carry each", .permission("media:asset:list"), query: AssetTagsQuery.self, use: tags)
         routes.get(
             "/by-hash/{file_hash}", "The asset with this file hash (SHA-256)", .permission("media:asset:read"),
-            parameters: [.path("file_hash", ["type": "string", "pattern": "^[0-9a-fA-F]{64}$"])], use: byHash)
+            parameters: [.path("file_hash", ["type": "string", "pattern": "^[0-9a-fA-F]{64}$"])],
+            responses: [.error(.unprocessableContent, "Not a SHA-256 in hex")], use: byHash)
         routes.get(
             "/by-type/{asset_type}", "Assets of one type, newest first (a bare array)", .permission("media:asset:list"), query: AssetByTypeQuery.self,
             parameters: [.path("asset_type", ["type": "string", "enum": .array(AssetType.allCases.map { .string($0.rawValue) })])], use: byType)
