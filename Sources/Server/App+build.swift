@@ -5,6 +5,8 @@ import Files
 import Foundation
 import Hummingbird
 import Logging
+import Media
+import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
@@ -37,6 +39,8 @@ struct AppDependencies: Sendable {
     let taskHandlers: TaskHandlerRegistry
     /// Fields modules add to their task types' answers.
     let taskViews: TaskViewExtensions
+    /// The platform's artifact store: what tasks produced, recorded by any module.
+    let artifacts: any ArtifactRecorder
 
     let auth: AuthService
     let apiKeys: APIKeyService
@@ -47,6 +51,7 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
+    let media: MediaModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -78,13 +83,17 @@ struct AppDependencies: Sendable {
             sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
+        let media = MediaModule(
+            database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), files: files.directory, artifacts: ArtifactStore(),
+            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), limits: config.files)
+        media.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
 
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
             rbacCache: cache, rateLimiter: RateLimiter(), runtimeSettings: runtimeSettings, providers: providers, tenants: tenants,
-            taskHandlers: handlers, taskViews: taskViews,
+            taskHandlers: handlers, taskViews: taskViews, artifacts: ArtifactStore(),
             auth: AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access),
             apiKeys: APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment),
             tenancy: TenancyModule(database: database, cache: cache, credentials: AuthCredentialAdministration(passwords: passwords)),
@@ -92,7 +101,8 @@ struct AppDependencies: Sendable {
             workflows: workflows, webhooks: webhooks, files: files,
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
-                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants))
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+            media: media)
     }
 
     /// A task worker over this process's pool and bus.
@@ -115,6 +125,7 @@ struct AppDependencies: Sendable {
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),
+            BlobSweeper(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), logger: Logger(label: "platform.storage")),
         ]
     }
 }
@@ -177,6 +188,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
+    dependencies.media.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

@@ -28,7 +28,10 @@ public struct PageRequest: Sendable, Equatable {
         let perPage = integer("per_page")
         let limit = integer("limit") ?? perPage ?? Self.defaultLimit
         let page = integer("page")
-        let offset = integer("offset") ?? integer("skip")
+        // Both are read (and so checked) even when both are given.
+        let offsetValue = integer("offset")
+        let skipValue = integer("skip")
+        let offset = offsetValue ?? skipValue
         if !(1...Self.maximumLimit).contains(limit) {
             problems[query["limit"] != nil ? "limit" : "per_page"] = "must be between 1 and \(Self.maximumLimit)"
         }
