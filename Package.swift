@@ -167,6 +167,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Annotation",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "MediaToolkit"],
+            path: "Sources/Modules/Annotation",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Content",
             dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP"],
             path: "Sources/Modules/Content",
@@ -191,7 +197,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
-                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Annotation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

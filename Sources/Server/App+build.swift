@@ -1,3 +1,4 @@
+import Annotation
 import AsyncHTTPClient
 import Auth
 import Content
@@ -47,6 +48,7 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
+    let annotation: AnnotationModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -78,6 +80,10 @@ struct AppDependencies: Sendable {
             taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
+        let annotation = AnnotationModule(
+            database: database, storageDirectory: config.storageDirectory, settings: config.annotation,
+            worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
+        annotation.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
 
@@ -92,7 +98,8 @@ struct AppDependencies: Sendable {
             workflows: workflows, webhooks: webhooks, files: files,
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
-                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants))
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+            annotation: annotation)
     }
 
     /// A task worker over this process's pool and bus.
@@ -153,6 +160,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
         plans: TenantPlanCache(tenants: dependencies.tenants), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
     router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
+    router.add(middleware: dependencies.annotation.requestLogMiddleware)
     let registry = RouteRegistry(router: router, table: table)
     registerRoutes(in: registry, dependencies)
     return router
@@ -160,7 +168,8 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
 
 /// Every module's routes. The docs controller reads the table, so it sees them all.
 func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies) {
-    HealthController(database: dependencies.database, storageDirectory: dependencies.config.storageDirectory)
+    HealthController(
+        database: dependencies.database, storageDirectory: dependencies.config.storageDirectory, reporter: dependencies.annotation.healthReporter)
         .register(in: registry)
     AuthModule(
         auth: dependencies.auth, keys: dependencies.apiKeys, tokens: dependencies.tokens,
@@ -174,6 +183,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
+    dependencies.annotation.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }
