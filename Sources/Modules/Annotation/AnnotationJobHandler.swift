@@ -84,8 +84,12 @@ struct AnnotationJobHandler: TaskHandler {
                 // A deleted job's folder is removed once its tools have stopped writing into it.
                 let (database, store, files) = (database, store, files)
                 Task.detached {
-                    let gone = (try? await database.withTenant(scope) { tx in try await store.find(row.id, tenantID: tenantID, in: tx) }) == nil
-                    if gone { try? FileManager.default.removeItem(atPath: files.folder(tenantID: tenantID, jobID: row.id)) }
+                    do {
+                        let current = try await database.withTenant(scope) { tx in try await store.find(row.id, tenantID: tenantID, in: tx) }
+                        if current == nil { try? FileManager.default.removeItem(atPath: files.folder(tenantID: tenantID, jobID: row.id)) }
+                    } catch {
+                        // The database did not answer: leave the files (the delete route removed them once already).
+                    }
                 }
                 throw CancellationError()
             } catch {

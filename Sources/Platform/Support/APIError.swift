@@ -104,7 +104,10 @@ public struct ErrorEnvelope: Codable, Sendable {
     }
 
     static func detail(for error: Body, status: Int?) -> JSONValue {
-        guard status == 422, case .object(let fields)? = error.details?["fields"], !fields.isEmpty else { return .string(error.message) }
+        guard status == 422 else { return .string(error.message) }
+        guard case .object(let fields)? = error.details?["fields"], !fields.isEmpty else {
+            return [["loc": ["body"], "msg": .string(error.message), "type": "value_error"]]
+        }
         return .array(fields.keys.sorted().map { field in
             let location: [JSONValue] = field.split(separator: ".").map { part in Int(part).map { .int(Int64($0)) } ?? .string(String(part)) }
             return ["loc": .array(location), "msg": fields[field] ?? .string(error.message), "type": "value_error"]
