@@ -80,6 +80,13 @@ let package = Package(
             path: "Sources/Platform/Services",
             swiftSettings: swiftSettings
         ),
+        // The artifact store: what tasks produced, recorded by any module (docs/media.md).
+        .target(
+            name: "PlatformArtifacts",
+            dependencies: ["PlatformSupport", "PlatformDatabase"],
+            path: "Sources/Platform/Artifacts",
+            swiftSettings: swiftSettings
+        ),
         // The workflow engine: graph model, validation, executor, node-kind registry; no HTTP routes.
         .target(
             name: "FlowEngine",
@@ -168,7 +175,7 @@ let package = Package(
         ),
         .target(
             name: "Annotation",
-            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "MediaToolkit"],
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit"],
             path: "Sources/Modules/Annotation",
             swiftSettings: swiftSettings
         ),
@@ -193,11 +200,20 @@ let package = Package(
             path: "Sources/Modules/Workflows",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Media",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit",
+            ],
+            path: "Sources/Modules/Media",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
-                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Annotation",
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
+                "PlatformArtifacts", "Media", "Annotation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",
@@ -254,7 +270,7 @@ let package = Package(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Providers", "TaskEngine", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Server", "Providers", "TaskEngine", "PlatformArtifacts", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
     ]

@@ -6,6 +6,8 @@ import Files
 import Foundation
 import Hummingbird
 import Logging
+import Media
+import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
@@ -38,6 +40,8 @@ struct AppDependencies: Sendable {
     let taskHandlers: TaskHandlerRegistry
     /// Fields modules add to their task types' answers.
     let taskViews: TaskViewExtensions
+    /// The platform's artifact store: what tasks produced, recorded by any module.
+    let artifacts: any ArtifactRecorder
 
     let auth: AuthService
     let apiKeys: APIKeyService
@@ -48,6 +52,7 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
+    let media: MediaModule
     let annotation: AnnotationModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
@@ -80,8 +85,13 @@ struct AppDependencies: Sendable {
             taskTypes: handlers.publicTaskTypes, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
+        let media = MediaModule(
+            database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), files: files.directory, artifacts: ArtifactStore(),
+            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts))
+        media.register(handlers: &handlers)
         let annotation = AnnotationModule(
             database: database, storageDirectory: config.storageDirectory, settings: config.annotation,
+            storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
@@ -90,7 +100,7 @@ struct AppDependencies: Sendable {
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
             rbacCache: cache, rateLimiter: RateLimiter(), runtimeSettings: runtimeSettings, providers: providers, tenants: tenants,
-            taskHandlers: handlers, taskViews: taskViews,
+            taskHandlers: handlers, taskViews: taskViews, artifacts: ArtifactStore(),
             auth: AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access),
             apiKeys: APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment),
             tenancy: TenancyModule(database: database, cache: cache, credentials: AuthCredentialAdministration(passwords: passwords)),
@@ -99,6 +109,7 @@ struct AppDependencies: Sendable {
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+            media: media,
             annotation: annotation)
     }
 
@@ -183,6 +194,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
+    dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)

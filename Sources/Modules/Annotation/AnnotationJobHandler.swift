@@ -15,6 +15,7 @@ struct AnnotationJobHandler: TaskHandler {
     let database: Database
     let files: JobFiles
     let maxConcurrentJobs: Int
+    let outputs: JobOutputs
     let store = JobStore()
     let logger = Logger(label: "platform.annotation")
 
@@ -121,8 +122,12 @@ struct AnnotationJobHandler: TaskHandler {
         }
         let summary = failed.isEmpty ? nil : "Completed with errors. Failed pipelines: \(failed.joined(separator: ", "))"
         let final = outcomes
+        // Each output into the tenant's blob storage first (outside the transaction), then the
+        // summary and the artifacts commit together.
+        let blobs = try await outputs.store(final, directory: directory, tenantID: tenantID)
         try await database.withTenant(scope) { tx in
             try await store.record(final, errorMessage: summary, jobID: row.id, tenantID: tenantID, in: tx)
+            try await outputs.record(blobs, outcomes: final, jobID: row.id, taskID: task.id, tenantID: tenantID, in: tx)
         }
         try await publish(
             .completed, row.id, tenantID: tenantID, scope: scope,

@@ -1,4 +1,5 @@
 import Foundation
+import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
@@ -11,6 +12,7 @@ public struct AnnotationModule: Sendable {
     let files: JobFiles
     let settings: PlatformConfig.Annotation
     let worker: WorkerFacts
+    let outputs: JobOutputs
     let requests = RequestLog()
 
     /// What the debug and health reports say about this process's task worker.
@@ -25,8 +27,15 @@ public struct AnnotationModule: Sendable {
         }
     }
 
-    public init(database: Database, storageDirectory: String, settings: PlatformConfig.Annotation, worker: WorkerFacts) {
+    /// - Parameters:
+    ///   - storage: where each output is also kept, content-addressed, for the artifact that names it.
+    ///   - artifacts: each job output becomes an artifact of the job's task.
+    public init(
+        database: Database, storageDirectory: String, settings: PlatformConfig.Annotation, storage: any BlobStorage,
+        artifacts: any ArtifactRecorder, worker: WorkerFacts
+    ) {
         self.database = database
+        self.outputs = JobOutputs(storage: storage, artifacts: artifacts)
         self.files = JobFiles(root: storageDirectory)
         self.settings = settings
         self.worker = worker
@@ -35,7 +44,7 @@ public struct AnnotationModule: Sendable {
     public func register(handlers: inout TaskHandlerRegistry) {
         handlers.register(
             AnnotationJobHandler.taskType,
-            AnnotationJobHandler(database: database, files: files, maxConcurrentJobs: settings.maxConcurrentJobsPerTenant),
+            AnnotationJobHandler(database: database, files: files, maxConcurrentJobs: settings.maxConcurrentJobsPerTenant, outputs: outputs),
             createdByModule: true)
     }
 

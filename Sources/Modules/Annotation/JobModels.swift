@@ -68,6 +68,8 @@ struct JobResponse: Codable, Sendable, ResponseEncodable {
     var progress: Int?
     var currentStep: String?
     var attempts: Int?
+    /// The task that runs the job (its artifacts hang on it).
+    var taskId: String?
 
     init(_ row: JobRow) {
         id = row.id.uuidString.lowercased()
@@ -88,6 +90,7 @@ struct JobResponse: Codable, Sendable, ResponseEncodable {
         progress = row.progress
         currentStep = row.currentStep
         attempts = row.attempts
+        taskId = row.taskId.uuidString.lowercased()
     }
 
     static func errorMessage(_ row: JobRow) -> String? {

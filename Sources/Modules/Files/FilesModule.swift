@@ -16,6 +16,9 @@ public struct FilesModule: Sendable {
         self.limits = limits
     }
 
+    /// Files by id, for modules that refer to uploaded content (media assets).
+    public var directory: any StoredFileDirectory { FileDirectoryStore() }
+
     public func register(in registry: RouteRegistry) {
         FileController(database: database, storage: storage, limits: limits).register(in: registry.group("/api/v1/files", tag: "files"))
     }

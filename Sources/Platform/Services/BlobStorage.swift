@@ -40,6 +40,11 @@ public struct LocalDiskBlobStorage: BlobStorage {
         "\(root)/blobs/\(namespace)/\(sha256.prefix(2))/\(sha256)"
     }
 
+    /// Where a blob lives on disk, for tools that read files by path (ffprobe).
+    public func localPath(namespace: String, sha256: String) -> String {
+        path(namespace: namespace, sha256: sha256)
+    }
+
     public func store(namespace: String, maxBytes: Int64, next: () async throws -> ByteBuffer?) async throws -> StoredBlob {
         try await fileSystem.createDirectory(at: FilePath("\(root)/tmp"), withIntermediateDirectories: true)
         let temporary = FilePath("\(root)/tmp/\(UUID().uuidString.lowercased()).part")
