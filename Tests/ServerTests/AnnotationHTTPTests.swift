@@ -368,6 +368,7 @@ struct AnnotationRouteTests {
                 #expect(try await client.get("/api/v1/jobs?status_filter=pending", headers: member).jsonBody["total"] == 3)
                 #expect(try await client.get("/api/v1/jobs?status_filter=completed", headers: member).jsonBody["total"] == 0)
                 #expect(try await client.get("/api/v1/jobs?status_filter=sleeping", headers: member).status == .unprocessableContent)
+                #expect(try await client.get("/api/v1/jobs?status_filter=", headers: member).status == .unprocessableContent)
                 #expect(try await client.get("/api/v1/jobs?per_page=500", headers: member).status == .unprocessableContent)
                 #expect(try await client.get("/api/v1/jobs?page=", headers: member).status == .unprocessableContent)
 

@@ -95,7 +95,7 @@ struct JobController: Sendable {
         let page = query.page ?? 1
         let perPage = query.perPage ?? 10
         var status: JobStatus?
-        if let text = query.statusFilter?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+        if let text = query.statusFilter?.trimmingCharacters(in: .whitespaces) {
             guard let parsed = JobStatus(rawValue: text.lowercased()) else {
                 throw APIError.validation(["status_filter": "must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
             }
