@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -590,6 +591,62 @@ struct AnnotationWorkerTests {
                     #expect(try await job(active)["status"] == "cancelled")
                 }
             }
+        }
+    }
+}
+
+@Suite("Annotation: a 1 GB upload")
+struct AnnotationLargeUploadTests {
+    @Test("a 1 GiB video streams to disk under a 256 MiB data limit; the server's memory stays flat; not a video: 422, nothing kept")
+    func gigabyte() async throws {
+        let storage = temporaryDirectory("annotation-large")
+        defer { try? FileManager.default.removeItem(atPath: storage) }
+        try await withTestDatabase("annotation_large") { database, handle in
+            let fixtures = Fixtures(try await makeDependencies(database))
+            _ = try await fixtures.setup("big")
+            let file = storage + "/input.mp4"
+            #expect(try AnnotationMedia.run("sh", ["-c", "head -c \(1 << 30) /dev/urandom > '\(file)'"]).status == 0)
+            let port = try freePort()
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            server.arguments = ["--data=\(256 << 20)", try platformExecutable().path, "serve", "--no-migrate"]
+            server.environment = [
+                "DATABASE_URL": handle.runtime.connectionString, "HTTP_PORT": String(port), "STORAGE_DIR": storage + "/store",
+                "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789", "LOG_LEVEL": "error", "TASKS_SERVE_CONCURRENCY": "0",
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            ]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { server.terminate(); server.waitUntilExit() }
+            let base = "http://127.0.0.1:\(port)"
+            #expect(try await eventually(within: 30) {
+                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)).status) == .ok
+            })
+            var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
+            login.method = .POST
+            login.headers.add(name: "Content-Type", value: "application/json")
+            login.body = .bytes(ByteBuffer(string: #"{"username": "big-member", "password": "Sturdy-Password-42"}"#))
+            let answer = try await HTTPClient.shared.execute(login, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
+            let token = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer))["access_token"]?.stringValue ?? ""
+            #expect(!token.isEmpty, "login: \(String(buffer: answer))")
+
+            let upload = try AnnotationMedia.run("curl", [
+                "-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer \(token)", "-F", "video=@\(file)", "-F", "selected_pipelines=scene",
+                base + "/api/v1/jobs/",
+            ])
+            let lines = upload.output.split(separator: "\n")
+            #expect(lines.last == "422", "\(upload.output)")
+            #expect(upload.output.contains("not a video"))
+            #expect(server.isRunning)
+            let status = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+                .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? Int.max
+            print("annotation: peak RSS during a 1 GiB upload: \(peak) kB")
+            // A quarter of the upload's size, mapped code included: the bytes went to disk, not memory.
+            #expect(peak < 256 * 1024, "peak RSS \(peak) kB")
+            let kept = FileManager.default.enumerator(atPath: storage + "/store")?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".mp4") } ?? []
+            #expect(kept.isEmpty, "\(kept)")
         }
     }
 }
