@@ -174,6 +174,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Annotation",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit"],
+            path: "Sources/Modules/Annotation",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Content",
             dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP"],
             path: "Sources/Modules/Content",
@@ -207,7 +213,7 @@ let package = Package(
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
-                "PlatformArtifacts", "Media",
+                "PlatformArtifacts", "Media", "Annotation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

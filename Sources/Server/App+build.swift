@@ -1,3 +1,4 @@
+import Annotation
 import AsyncHTTPClient
 import Auth
 import Content
@@ -52,6 +53,7 @@ struct AppDependencies: Sendable {
     let content: ContentModule
     let settings: SettingsModule
     let media: MediaModule
+    let annotation: AnnotationModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -87,6 +89,11 @@ struct AppDependencies: Sendable {
             database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), files: files.directory, artifacts: ArtifactStore(),
             targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), limits: config.files)
         media.register(handlers: &handlers)
+        let annotation = AnnotationModule(
+            database: database, storageDirectory: config.storageDirectory, settings: config.annotation,
+            storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
+            worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
+        annotation.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
 
@@ -102,7 +109,8 @@ struct AppDependencies: Sendable {
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
-            media: media)
+            media: media,
+            annotation: annotation)
     }
 
     /// A task worker over this process's pool and bus.
@@ -167,6 +175,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
         plans: TenantPlanCache(tenants: dependencies.tenants), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
     router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
+    router.add(middleware: dependencies.annotation.requestLogMiddleware)
     let registry = RouteRegistry(router: router, table: table)
     registerRoutes(in: registry, dependencies)
     return router
@@ -174,7 +183,8 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
 
 /// Every module's routes. The docs controller reads the table, so it sees them all.
 func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies) {
-    HealthController(database: dependencies.database, storageDirectory: dependencies.config.storageDirectory)
+    HealthController(
+        database: dependencies.database, storageDirectory: dependencies.config.storageDirectory, reporter: dependencies.annotation.healthReporter)
         .register(in: registry)
     AuthModule(
         auth: dependencies.auth, keys: dependencies.apiKeys, tokens: dependencies.tokens,
@@ -189,6 +199,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
     dependencies.media.register(in: registry)
+    dependencies.annotation.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

@@ -10,11 +10,15 @@ public struct HealthController: Sendable {
 
     let database: Database
     let storageDirectory: String
+    let reporter: (any SystemHealthReporter)?
     let started = Date()
 
-    public init(database: Database, storageDirectory: String) {
+    /// - Parameter reporter: adds `workers` and `services` to `/api/v1/system/health` (the
+    ///   annotation module's job workers).
+    public init(database: Database, storageDirectory: String, reporter: (any SystemHealthReporter)? = nil) {
         self.database = database
         self.storageDirectory = storageDirectory
+        self.reporter = reporter
     }
 
     public struct Liveness: Codable, Sendable, ResponseEncodable {
@@ -62,6 +66,17 @@ public struct HealthController: Sendable {
         public var system: SystemInfo
         public var database: SystemDatabase
         public var uptimeSeconds: Int
+        /// The job workers (VideoAnnotator's `workers` block), when a reporter is installed.
+        public var workers: JSONValue?
+        /// Each service's status (`services.database.status`, ...).
+        public var services: [String: JSONValue]
+        /// `security.auth_required`: the Video Annotation Viewer sends a token when it is true.
+        public var security: Security
+    }
+
+    public struct Security: Codable, Sendable {
+        public var authRequired: Bool
+        public var authMethods: [String]
     }
 
     public struct SystemInfo: Codable, Sendable {
@@ -166,7 +181,13 @@ public struct HealthController: Sendable {
                     percent: disk.map { Self.round(Double($0.total - $0.free) / Double(max($0.total, 1)) * 100) })),
             database: SystemDatabase(
                 status: check.status == "ok" ? "healthy" : "unhealthy", message: check.message, latencyMs: check.latencyMs),
-            uptimeSeconds: Int(Date().timeIntervalSince(started)))
+            uptimeSeconds: Int(Date().timeIntervalSince(started)),
+            workers: await reporter?.workers(for: context.principal?.tenantScope),
+            services: [
+                "database": ["status": .string(check.status == "ok" ? "healthy" : "unhealthy"), "message": .string(check.message)],
+                "storage": ["status": .string(disk == nil ? "unhealthy" : "healthy")],
+            ].merging(await reporter?.services() ?? [:]) { first, _ in first },
+            security: Security(authRequired: true, authMethods: ["bearer_jwt", "bearer_api_key", "x_api_key"]))
         return try Self.json(body, status: check.status == "ok" ? .ok : .serviceUnavailable)
     }
 
@@ -261,4 +282,12 @@ public func withDeadline<Result: Sendable>(
         guard let first = try await group.next() else { throw CancellationError() }
         return first
     }
+}
+
+/// What a module adds to `/api/v1/system/health`: its workers and services.
+public protocol SystemHealthReporter: Sendable {
+    /// The workers block; `scope` is the caller's tenant when the request carried credentials
+    /// (only then are job ids listed).
+    func workers(for scope: TenantScope?) async -> JSONValue
+    func services() async -> [String: JSONValue]
 }

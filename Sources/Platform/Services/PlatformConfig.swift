@@ -102,6 +102,15 @@ public struct PlatformConfig: Sendable {
         public var tenantQuotaBytes: Int64
     }
 
+    /// The annotation module (VideoAnnotator's jobs).
+    public struct Annotation: Sendable {
+        /// Jobs of one tenant running at once; more wait in the queue.
+        public var maxConcurrentJobsPerTenant: Int
+        public var maxUploadBytes: Int64
+        /// `GET /api/v1/debug/mock-events` is served only when this is on.
+        public var debugMockEvents: Bool
+    }
+
     public struct Workflows: Sendable {
         /// How long `POST /flows/{id}/execute` waits for a run before answering 202.
         public var syncWaitSeconds: Int
@@ -117,6 +126,7 @@ public struct PlatformConfig: Sendable {
     public var tasks: Tasks
     public var webhooks: Webhooks
     public var files: Files
+    public var annotation: Annotation
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
@@ -191,6 +201,10 @@ public struct PlatformConfig: Sendable {
         files = Files(
             maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
             tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
+        annotation = Annotation(
+            maxConcurrentJobsPerTenant: try values.int("annotation.max.concurrent.jobs", env: "ANNOTATION_MAX_CONCURRENT_JOBS", default: 2, range: 1...256),
+            maxUploadBytes: Int64(try values.int("annotation.max.upload.bytes", env: "ANNOTATION_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
+            debugMockEvents: (values.string("annotation.debug.mock.events", env: "ANNOTATION_DEBUG_MOCK_EVENTS") ?? "false").lowercased() == "true")
         workflows = Workflows(
             syncWaitSeconds: try values.int("flows.sync.wait.seconds", env: "FLOWS_SYNC_WAIT_SECONDS", default: 30, range: 1...300),
             schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),

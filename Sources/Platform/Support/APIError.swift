@@ -94,8 +94,23 @@ public struct ErrorEnvelope: Codable, Sendable {
     }
 
     public var error: Body
+    /// FastAPI's top-level `detail`, which the seeds' clients read: the message, or for a 422
+    /// with field errors FastAPI's list of `{loc, msg, type}`.
+    public var detail: JSONValue?
 
-    public init(error: Body) {
+    public init(error: Body, status: Int? = nil) {
         self.error = error
+        self.detail = Self.detail(for: error, status: status)
+    }
+
+    static func detail(for error: Body, status: Int?) -> JSONValue {
+        guard status == 422 else { return .string(error.message) }
+        guard case .object(let fields)? = error.details?["fields"], !fields.isEmpty else {
+            return [["loc": ["body"], "msg": .string(error.message), "type": "value_error"]]
+        }
+        return .array(fields.keys.sorted().map { field in
+            let location: [JSONValue] = field.split(separator: ".").map { part in Int(part).map { .int(Int64($0)) } ?? .string(String(part)) }
+            return ["loc": .array(location), "msg": fields[field] ?? .string(error.message), "type": "value_error"]
+        })
     }
 }

@@ -23,8 +23,10 @@ public struct EventStreamController: Sendable {
         var types: String?
         var allTenants: Bool?
         var lastEventId: UUID?
+        var jobId: UUID?
 
         static let parameterDocs: [String: QueryParameterDoc] = [
+            "job_id": .init("Only events about this subject (a VideoAnnotator job, a task)"),
             "types": .init("Comma-separated type prefixes, e.g. `auth.,role.`"),
             "all_tenants": .init("Platform administrators only", default: false),
             "last_event_id": .init("Resume after this event (as the Last-Event-ID header does)"),
@@ -53,13 +55,13 @@ public struct EventStreamController: Sendable {
         if allTenants && !context.principal.isPlatformAdmin {
             throw APIError(.forbidden, code: "FORBIDDEN", message: "Only platform administrators can follow every tenant")
         }
-        let subscription = bus.subscribe(tenantID: allTenants ? nil : context.principal.tenantID, typePrefixes: prefixes)
+        let subscription = bus.subscribe(tenantID: allTenants ? nil : context.principal.tenantID, subjectID: query.jobId, typePrefixes: prefixes)
         var stream = EventStreamResponse()
         stream.heartbeat = heartbeat
         if let last = EventStreamResponse.lastEventID(request), !allTenants {
             do {
                 stream.replayed = try await database.withTenant(context.tenant) { tx in
-                    try await EventBus.replay(tenantID: context.principal.tenantID, after: last, typePrefixes: prefixes, in: tx)
+                    try await EventBus.replay(tenantID: context.principal.tenantID, after: last, subjectID: query.jobId, typePrefixes: prefixes, in: tx)
                 }
             } catch {
                 bus.unsubscribe(subscription.id)

@@ -57,7 +57,7 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
     public static func response(for error: APIError, requestID: String) -> Response {
         let envelope = ErrorEnvelope(error: .init(
             code: error.code, message: error.message, hint: error.hint, timestamp: Date(),
-            details: error.details, requestId: requestID.isEmpty ? nil : requestID))
+            details: error.details, requestId: requestID.isEmpty ? nil : requestID), status: Int(error.status.code))
         let data = (try? PlatformJSON.makeEncoder().encode(envelope)) ?? Data(#"{"error":{"code":"INTERNAL_ERROR","message":"error"}}"#.utf8)
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"
