@@ -179,6 +179,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Chat",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "PlatformServices", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Modules/Chat",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Workflows",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "FlowEngine", "Providers",
@@ -191,7 +200,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
-                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

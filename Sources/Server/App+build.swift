@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import Chat
 import Content
 import Files
 import Foundation
@@ -47,6 +48,7 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
+    let chat: ChatModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -64,9 +66,10 @@ struct AppDependencies: Sendable {
         } catch let error as ProviderConfiguration.Invalid {
             throw ConfigurationError(error.description)
         }
+        let aiModels = AIModelDirectory(database: database, sealer: SecretSealer(config: config), targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts))
         let providers = ProviderRegistry(
             configuration: providerConfiguration, client: http,
-            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)))
+            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), registered: aiModels)
 
         let webhooks = WebhooksModule(database: database, config: config.webhooks)
         let files = FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
@@ -92,7 +95,8 @@ struct AppDependencies: Sendable {
             workflows: workflows, webhooks: webhooks, files: files,
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
-                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants))
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+            chat: ChatModule(database: database, providers: providers, directory: aiModels))
     }
 
     /// A task worker over this process's pool and bus.
@@ -174,6 +178,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
+    dependencies.chat.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

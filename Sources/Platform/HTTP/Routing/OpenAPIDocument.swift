@@ -68,6 +68,11 @@ public struct OpenAPIDocument {
             if let schema = response.schema, let contentType = response.contentType {
                 entry["content"] = .object([contentType: ["schema": Self.schema(schema, schemas: schemas)]])
             }
+            // Two documented responses of one status (JSON, or an SSE stream) share it by content type.
+            if case .object(let earlier)? = responses[String(response.status.code)]?["content"], case .object(let later)? = entry["content"] {
+                entry["content"] = .object(earlier.merging(later) { first, _ in first })
+                entry["description"] = responses[String(response.status.code)]?["description"] ?? entry["description"]
+            }
             responses[String(response.status.code)] = .object(entry)
         }
         func error(_ status: Int, _ description: String) {
