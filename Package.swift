@@ -99,6 +99,7 @@ let package = Package(
                 "PlatformSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             path: "Sources/Platform/Providers",

@@ -129,7 +129,7 @@ struct OllamaController: Sendable {
         case "T": scale = 1e12
         default: return nil
         }
-        return Int64(number * scale)
+        return Int64((number * scale).rounded())
     }
 
     func known(_ model: String, _ provider: OllamaProvider) async throws -> [String] {
