@@ -86,7 +86,7 @@ struct TenancyHTTPTests {
                         JOIN menus m ON m.id = rm.menu_id WHERE r.tenant_id = \(tenant.id) AND r.code = 'member' AND m.permission IS NOT NULL
                         """, as: String.self)
                 }
-                #expect(memberCodes.allSatisfy { ["workflow:", "file:", "content:", "settings:tenant:read"].contains(where: $0.hasPrefix) })
+                #expect(memberCodes.allSatisfy { ["workflow:", "file:", "content:", "settings:tenant:read", "chat:conversation:", "ai-model:list", "ai-model:read"].contains(where: $0.hasPrefix) })
                 let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }
                 #expect(adminRoutes.count >= 25)
                 for route in adminRoutes {
@@ -187,7 +187,8 @@ struct TenancyHTTPTests {
                 let profile = try await client.get("/api/v1/auth/profile", headers: root)
                 #expect(profile.jsonBody["roles"] == ["super_admin"])
                 #expect(profile.jsonBody["permissions"]?.arrayCount ?? 0 > 10)
-                #expect(profile.jsonBody["menus"]?.arrayCount == 6)
+                // Top-level directories, the chat module's `ai` among them.
+                #expect(profile.jsonBody["menus"]?.arrayCount == 7)
                 #expect(profile.text.contains("system:users"))
                 #expect(profile.text.contains("workflows:tasks"))
                 #expect(!profile.text.contains("platform:tenants"))
