@@ -139,14 +139,17 @@ struct ChatProviderHTTPTests {
                     _ = tenant
                 }
             }
-            // Not configured: health says so, the rest answer 503.
+            // Not configured: health and the lists say so; warm-up answers 409.
             try await withTestDatabase("chat_no_ollama", runPool: false) { database, _ in
                 let dependencies = try await makeDependencies(database)
                 try await buildApplication(dependencies).test(.router) { client in
                     let health = try await client.get("/api/v1/ollama/health")
                     #expect(health.jsonBody["status"] == "not_configured")
                     let models = try await client.get("/api/v1/ollama/models")
-                    #expect(models.status == .serviceUnavailable)
+                    #expect(models.jsonBody == ["models": [], "connected": false])
+                    let warmup = try await client.post("/api/v1/ollama/warmup", ["model": "llama3.2:1b"])
+                    #expect(warmup.status == .conflict)
+                    #expect(warmup.jsonBody["error"]?["code"] == "PROVIDER_NOT_CONFIGURED")
                 }
             }
         }
@@ -184,13 +187,15 @@ struct ChatProviderHTTPTests {
                     #expect((stored?.readableBytes ?? 0) > 0)
                     #expect(!String(buffer: stored ?? ByteBuffer()).contains("sk-secret-123"))
 
-                    #expect(try await client.post("/api/v1/ai-models", ["name": "House-VLLM", "provider": "vllm", "model_name": "x"], headers: root).status == .conflict)
+                    #expect(try await client.post("/api/v1/ai-models", ["name": "House-VLLM", "provider": "vllm", "endpoint": .string(vllm), "model_name": "x"], headers: root).status == .conflict)
                     let bad = try await client.post("/api/v1/ai-models", ["name": "", "provider": "skynet", "model_name": ""], headers: root)
                     #expect(bad.jsonBody["error"]?["details"]?["fields"]?.objectKeys == ["model_name", "name", "provider"])
                     let metadata = try await client.post(
                         "/api/v1/ai-models", ["name": "meta", "provider": "openai", "endpoint": "http://169.254.169.254/latest", "model_name": "gpt"], headers: root)
                     #expect(metadata.status == .unprocessableContent)
                     #expect(metadata.jsonBody["error"]?["details"]?["fields"]?["endpoint"] != nil)
+                    let noEndpoint = try await client.post("/api/v1/ai-models", ["name": "e", "provider": "vllm", "model_name": "x"], headers: root)
+                    #expect(noEndpoint.jsonBody["error"]?["details"]?["fields"]?.objectKeys == ["endpoint"])
                     #expect(try await client.post("/api/v1/ai-models", ["name": "m", "provider": "vllm", "model_name": "x"], headers: member).status == .forbidden)
 
                     let list = try await client.get("/api/v1/ai-models?provider=vllm&keyword=gpu", headers: member)

@@ -105,6 +105,11 @@ struct AIModelInput: Codable, Sendable {
         }
         if let description, description.count > 2000 { problems["description"] = "must be at most 2000 characters" }
         if let endpoint, endpoint.count > 2000 { problems["endpoint"] = "must be at most 2000 characters" }
+        if creating, let provider, AIModelProvider.all.contains(provider), !["openai", "anthropic", "ollama", "local"].contains(provider),
+            (endpoint ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        {
+            problems["endpoint"] = "is required for provider \(provider)"
+        }
         if let apiKey, apiKey.count > 10_000 { problems["api_key"] = "must be at most 10000 characters" }
         if let config {
             guard case .object(let fields) = config else { return problems.merging(["config": "must be an object"]) { first, _ in first } }

@@ -27,7 +27,11 @@ struct ChatController: Sendable {
             body: ChatInput.self,
             responses: [
                 .json(.ok, ChatAnswer.self, "The answer"),
-                .text(.ok, contentType: "text/event-stream", "With stream: token events, then done (or error)"),
+                RouteResponse(
+                    .ok, "With stream: start, token events, then done (or error); each event's data is JSON", contentType: "text/event-stream",
+                    schema: .schema(["type": "object", "properties": [
+                        "event": ["type": "string", "enum": ["start", "token", "done", "error"]], "data": ["type": "string"], "id": ["type": "string"],
+                    ]])),
                 .error(.notFound, "No such conversation of yours"),
             ] + ProviderFailure.documented, use: send)
         routes.get(

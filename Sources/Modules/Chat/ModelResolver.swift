@@ -112,7 +112,7 @@ enum ChatFailure: Error {
             APIError(.serviceUnavailable, code: "SECRETS_NOT_CONFIGURED", message: "No secrets key is configured, so API keys cannot be kept",
                      hint: "Set SECRETS_KEY (32 bytes, base64) or JWT_SECRET")
         case .noEndpoint(let name):
-            APIError(.serviceUnavailable, code: "PROVIDER_NOT_CONFIGURED", message: "The AI model '\(name)' has no endpoint and the platform has none configured for its provider")
+            APIError(.conflict, code: "PROVIDER_NOT_CONFIGURED", message: "The AI model '\(name)' has no endpoint and the platform has none configured for its provider")
         case .endpointRefused(let reason):
             APIError(.badGateway, code: "PROVIDER_ENDPOINT_REFUSED", message: "The model's endpoint may not be called: \(reason)")
         }

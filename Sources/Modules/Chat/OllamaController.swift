@@ -67,23 +67,30 @@ struct OllamaController: Sendable {
     static let publicPaths: Set<String> = ["/api/v1/ollama/health", "/api/v1/ollama/models", "/api/v1/ollama/warmup", "/api/v1/ollama/status"]
 
     func register(in routes: RouteGroup) {
-        let failures = ProviderFailure.documented + [.error(.serviceUnavailable, "No Ollama server is configured, or it cannot be reached")]
+        let failures = ProviderFailure.documented
+        let unconfigured = RouteResponse.error(.conflict, "No Ollama server is configured (PROVIDER_NOT_CONFIGURED)")
         routes.get("/health", "Whether Ollama answers, its version and latency", .public, use: health)
-        routes.get("/models", "The models Ollama has (`/api/tags`)", .public, responses: failures, use: models)
+        routes.get("/models", "The models Ollama has (`/api/tags`); none, with connected false, when none is configured", .public, responses: failures, use: models)
         routes.post(
             "/warmup", "Load a model into memory (an empty generate with keep_alive)", .public, body: OllamaModelInput.self,
-            responses: failures + [.error(.unprocessableContent, "Ollama has no such model")], use: warmup)
-        routes.get("/status", "The tenant's active model and what Ollama has loaded (`/api/ps`)", .public, responses: failures, use: status)
+            responses: failures + [unconfigured, .error(.unprocessableContent, "Ollama has no such model")], use: warmup)
+        routes.get(
+            "/status", "The tenant's active model and what Ollama has loaded (`/api/ps`)", .public, responses: failures, use: status)
         routes.post(
             "/select-model", "Choose the tenant's Ollama model (one Ollama has)", .permission("chat:model:select"), body: OllamaModelInput.self,
-            responses: failures + [.error(.unprocessableContent, "Ollama has no such model")], use: select)
+            responses: failures + [unconfigured, .error(.unprocessableContent, "Ollama has no such model")], use: select)
     }
 
+    /// The configured Ollama client; without one, 409 (a state of the platform, not an outage).
     func ollama(_ tenant: UUID?) async throws -> OllamaProvider {
-        guard let provider = try await providers.provider("ollama", tenant: tenant) as? OllamaProvider else {
-            throw APIError(.serviceUnavailable, code: "PROVIDER_NOT_CONFIGURED", message: "No Ollama server is configured", hint: "Set OLLAMA_BASE_URL")
+        guard let provider = try await configured(tenant) else {
+            throw APIError(.conflict, code: "PROVIDER_NOT_CONFIGURED", message: "No Ollama server is configured", hint: "Set OLLAMA_BASE_URL")
         }
         return provider
+    }
+
+    func configured(_ tenant: UUID?) async throws -> OllamaProvider? {
+        try await providers.provider("ollama", tenant: tenant) as? OllamaProvider
     }
 
     func call<T: Sendable>(_ body: () async throws -> T) async throws -> T {
@@ -106,7 +113,7 @@ struct OllamaController: Sendable {
     }
 
     func models(_ request: Request, _ context: AppRequestContext) async throws -> OllamaModelList {
-        let provider = try await ollama(context.principal?.tenantID)
+        guard let provider = try await configured(context.principal?.tenantID) else { return OllamaModelList(models: [], connected: false) }
         let models = try await call { try await provider.localModels() }
         return OllamaModelList(models: models.map(Self.view), connected: true)
     }
@@ -151,14 +158,15 @@ struct OllamaController: Sendable {
     }
 
     func status(_ request: Request, _ context: AppRequestContext) async throws -> OllamaStatus {
-        let provider = try await ollama(context.principal?.tenantID)
-        let loaded = try await call { try await provider.running() }
+        let provider = try await configured(context.principal?.tenantID)
+        var loaded: [String] = []
+        if let provider { loaded = try await call { try await provider.running() } }
         var active: String?
         if let principal = context.principal {
             let tenantID = principal.tenantID
             active = try await database.withTenant(principal.tenantScope) { tx in try await store.selectedOllamaModel(tenantID: tenantID, in: tx) }
         }
-        return OllamaStatus(activeModel: active, loadedModels: loaded, reachable: true)
+        return OllamaStatus(activeModel: active, loadedModels: loaded, reachable: provider != nil)
     }
 
     func select(_ request: Request, _ context: AuthenticatedContext) async throws -> ModelSelection {
