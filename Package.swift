@@ -106,6 +106,7 @@ let package = Package(
                 "PlatformSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             path: "Sources/Platform/Providers",
@@ -192,6 +193,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Chat",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "PlatformServices", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Modules/Chat",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Workflows",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "FlowEngine", "Providers",
@@ -212,8 +222,12 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
+<<<<<<< HEAD
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine",
                 "PlatformArtifacts", "Media", "Annotation",
+=======
+                "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
+>>>>>>> chat
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

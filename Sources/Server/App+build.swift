@@ -1,6 +1,7 @@
 import Annotation
 import AsyncHTTPClient
 import Auth
+import Chat
 import Content
 import Files
 import Foundation
@@ -52,8 +53,12 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
+<<<<<<< HEAD
     let media: MediaModule
     let annotation: AnnotationModule
+=======
+    let chat: ChatModule
+>>>>>>> chat
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -71,9 +76,10 @@ struct AppDependencies: Sendable {
         } catch let error as ProviderConfiguration.Invalid {
             throw ConfigurationError(error.description)
         }
+        let aiModels = AIModelDirectory(database: database, sealer: SecretSealer(config: config), targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts))
         let providers = ProviderRegistry(
             configuration: providerConfiguration, client: http,
-            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)))
+            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), registered: aiModels)
 
         let webhooks = WebhooksModule(database: database, config: config.webhooks)
         let files = FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
@@ -109,8 +115,12 @@ struct AppDependencies: Sendable {
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+<<<<<<< HEAD
             media: media,
             annotation: annotation)
+=======
+            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+>>>>>>> chat
     }
 
     /// A task worker over this process's pool and bus.
@@ -198,8 +208,12 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
+<<<<<<< HEAD
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
+=======
+    dependencies.chat.register(in: registry)
+>>>>>>> chat
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

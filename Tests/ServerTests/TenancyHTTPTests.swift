@@ -86,7 +86,10 @@ struct TenancyHTTPTests {
                         JOIN menus m ON m.id = rm.menu_id WHERE r.tenant_id = \(tenant.id) AND r.code = 'member' AND m.permission IS NOT NULL
                         """, as: String.self)
                 }
-                #expect(memberCodes.allSatisfy { ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:"].contains(where: $0.hasPrefix) })
+                #expect(memberCodes.allSatisfy {
+                    ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read"]
+                        .contains(where: $0.hasPrefix)
+                })
                 let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }
                 #expect(adminRoutes.count >= 25)
                 for route in adminRoutes {
@@ -187,7 +190,8 @@ struct TenancyHTTPTests {
                 let profile = try await client.get("/api/v1/auth/profile", headers: root)
                 #expect(profile.jsonBody["roles"] == ["super_admin"])
                 #expect(profile.jsonBody["permissions"]?.arrayCount ?? 0 > 10)
-                #expect(profile.jsonBody["menus"]?.arrayCount == 8)
+                // Top-level directories: annotation's two and the chat module's `ai` among them.
+                #expect(profile.jsonBody["menus"]?.arrayCount == 9)
                 #expect(profile.text.contains("system:users"))
                 #expect(profile.text.contains("workflows:tasks"))
                 #expect(!profile.text.contains("platform:tenants"))

@@ -147,6 +147,38 @@ public struct OllamaProvider: ModelProvider {
         return models.compactMap { $0["name"]?.stringValue }
     }
 
+    /// `/api/version`: the server's version.
+    public func version() async throws -> String {
+        let object = try Self.decode(try await http.json(try await http.send(.GET, "/api/version", json: nil)))
+        guard let version = object["version"]?.stringValue else { throw ProviderError.malformed("/api/version has no version") }
+        return version
+    }
+
+    /// One model of `/api/tags`, with what Ollama says about it.
+    public struct LocalModel: Sendable, Equatable {
+        public var name: String
+        public var size: Int64?
+        public var parameterSize: String?
+        public var quantization: String?
+        public var family: String?
+        public var modifiedAt: String?
+    }
+
+    /// `/api/tags` with sizes, parameter counts, quantization and family.
+    public func localModels() async throws -> [LocalModel] {
+        let object = try Self.decode(try await http.json(try await http.send(.GET, "/api/tags", json: nil)))
+        guard case .array(let models)? = object["models"] else { throw ProviderError.malformed("/api/tags has no models list") }
+        return models.compactMap { model in
+            guard let name = model["name"]?.stringValue else { return nil }
+            var size: Int64?
+            if case .int(let bytes)? = model["size"] { size = bytes }
+            return LocalModel(
+                name: name, size: size, parameterSize: model["details"]?["parameter_size"]?.stringValue,
+                quantization: model["details"]?["quantization_level"]?.stringValue, family: model["details"]?["family"]?.stringValue,
+                modifiedAt: model["modified_at"]?.stringValue)
+        }
+    }
+
     public func models() async throws -> [ModelInfo] {
         let object = try Self.decode(try await http.json(try await http.send(.GET, "/api/tags", json: nil)))
         guard case .array(let models)? = object["models"] else { throw ProviderError.malformed("/api/tags has no models list") }

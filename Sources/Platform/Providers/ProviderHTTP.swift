@@ -4,6 +4,7 @@ import Synchronization
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 
 /// Per-provider connection settings.
 public struct ProviderSettings: Sendable {
@@ -56,6 +57,13 @@ struct ProviderHTTP: Sendable {
                 attempt += 1
                 try await Task.sleep(for: backoff(attempt))
                 continue
+            } catch ProviderError.timeout(let message) {
+                // The client keeps retrying a refused connection until the deadline: tell a
+                // provider that is down from one that is slow.
+                if await !Self.acceptsConnections(settings.baseURL) {
+                    throw ProviderError.unavailable("nothing accepts connections at the provider's address")
+                }
+                throw ProviderError.timeout(message)
             }
             let status = Int(response.status.code)
             if status == 429 || (500...599).contains(status) {
@@ -73,6 +81,20 @@ struct ProviderHTTP: Sendable {
                 throw ProviderError.http(status: status, message: Self.errorMessage(text) ?? "HTTP \(status)")
             }
             return response
+        }
+    }
+
+    /// Whether a TCP connection to the URL's host and port opens within two seconds.
+    static func acceptsConnections(_ url: String) async -> Bool {
+        guard let parsed = URL(string: url), let host = parsed.host else { return false }
+        let port = parsed.port ?? (parsed.scheme?.lowercased() == "https" ? 443 : 80)
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(2)).connect(host: host, port: port).get()
+            try? await channel.close().get()
+            return true
+        } catch {
+            return false
         }
     }
 

@@ -75,12 +75,18 @@ public struct ProviderRegistry: Sendable {
     let client: HTTPClient
     let usage: (any UsageRecorder)?
     let credentials: (any ProviderCredentialSource)?
+    /// The models tenants registered themselves (the chat module's AI models), by name.
+    let registered: (any RegisteredModelSource)?
 
-    public init(configuration: ProviderConfiguration, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil, credentials: (any ProviderCredentialSource)? = nil) {
+    public init(
+        configuration: ProviderConfiguration, client: HTTPClient = .shared, usage: (any UsageRecorder)? = nil,
+        credentials: (any ProviderCredentialSource)? = nil, registered: (any RegisteredModelSource)? = nil
+    ) {
         self.configuration = configuration
         self.client = client
         self.usage = usage
         self.credentials = credentials
+        self.registered = registered
     }
 
     /// Provider names, `local` last.
@@ -106,7 +112,20 @@ public struct ProviderRegistry: Sendable {
         case "local":
             return LocalProvider()
         default:
-            return nil
+            // A model the tenant registered, bound to its own endpoint, key and model name.
+            guard let tenant, let registered else { return nil }
+            return try await registered.provider(named: name, tenant: tenant, registry: self)
+        }
+    }
+
+    /// A client of the given wire format (`ollama`, `anthropic`, `local`; anything else speaks
+    /// the OpenAI-compatible API) on `settings`, with this registry's HTTP client and usage recorder.
+    public func makeProvider(kind: String, name: String, settings: ProviderSettings, tenant: UUID?) -> any ModelProvider {
+        switch kind {
+        case "ollama": OllamaProvider(name: name, settings: settings, client: client, usage: usage, tenant: tenant)
+        case "anthropic": AnthropicProvider(name: name, settings: settings, client: client, usage: usage, tenant: tenant)
+        case "local": LocalProvider()
+        default: OpenAICompatibleProvider(name: name, settings: settings, client: client, usage: usage, tenant: tenant)
         }
     }
 
@@ -124,4 +143,39 @@ public struct ProviderRegistry: Sendable {
         for name in names { if let provider = try? await provider(name) { providers.append(provider) } }
         return await ModelCatalog(configured: configuration.catalog).merged(with: providers)
     }
+}
+
+/// Models registered by a tenant (name -> endpoint, key, model), resolvable by name wherever a
+/// provider is asked for: chat, the workflow engine's `llm` node, agents.
+public protocol RegisteredModelSource: Sendable {
+    /// The provider for the tenant's active registered model `name`, bound to its model, or nil.
+    func provider(named name: String, tenant: UUID, registry: ProviderRegistry) async throws -> (any ModelProvider)?
+}
+
+/// A provider that always asks for one model (a registered AI model's `model_name`), whatever
+/// the request names.
+public struct BoundModelProvider: ModelProvider {
+    public let base: any ModelProvider
+    public let model: String
+    /// The registered name callers use.
+    public let name: String
+    public let contextWindow: Int?
+
+    public init(base: any ModelProvider, model: String, name: String, contextWindow: Int? = nil) {
+        self.base = base
+        self.model = model
+        self.name = name
+        self.contextWindow = contextWindow
+    }
+
+    func bound(_ request: ChatRequest) -> ChatRequest {
+        var request = request
+        request.model = model
+        return request
+    }
+
+    public func complete(_ request: ChatRequest) async throws -> ChatResponse { try await base.complete(bound(request)) }
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatChunk, any Error> { base.stream(bound(request)) }
+    public func models() async throws -> [ModelInfo] { try await base.models() }
+    public func health() async -> ProviderHealth { await base.health() }
 }

@@ -26,6 +26,12 @@ public struct RateLimitPolicy: Sendable {
         "/api/v1/auth/login", "/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/github/callback",
     ]
 
+    /// Public routes that call an outside service (the Ollama server): keyed by client address
+    /// at the sign-in rate, in a bucket of their own.
+    public static let outboundPublicPaths: Set<String> = [
+        "/api/v1/ollama/health", "/api/v1/ollama/models", "/api/v1/ollama/warmup", "/api/v1/ollama/status",
+    ]
+
     public init(defaultPerMinute: Int, authPerMinute: Int, planPerMinute: [String: Int]) {
         self.defaultPerMinute = defaultPerMinute
         self.authPerMinute = authPerMinute
@@ -36,6 +42,12 @@ public struct RateLimitPolicy: Sendable {
         var normalized = path
         while normalized.count > 1 && normalized.hasSuffix("/") { normalized.removeLast() }
         return authPaths.contains(normalized)
+    }
+
+    static func isOutboundPublicPath(_ path: String) -> Bool {
+        var normalized = path
+        while normalized.count > 1 && normalized.hasSuffix("/") { normalized.removeLast() }
+        return outboundPublicPaths.contains(normalized)
     }
 }
 
@@ -85,6 +97,8 @@ public struct RateLimitMiddleware: RouterMiddleware {
         let policyName: String
         if RateLimitPolicy.isAuthPath(request.uri.path) {
             (key, limit, policyName) = ("auth:" + address, policy.authPerMinute, "auth")
+        } else if RateLimitPolicy.isOutboundPublicPath(request.uri.path) {
+            (key, limit, policyName) = ("outbound:" + address, policy.authPerMinute, "auth")
         } else if let identity = await identify(request) {
             var plan: String?
             if let tenant = identity.tenantID { plan = await plans?.plan(for: tenant) }

@@ -18,8 +18,22 @@ public struct OpenAPIDocument {
         let schemas = SchemaBuilder()
         let errorSchema = schemas.schema(for: ErrorEnvelope.self)
         var paths: [String: [String: JSONValue]] = [:]
+        var usedIDs: Set<String> = []
         for route in routes.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
-            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route, schemas: schemas, errorSchema: errorSchema)
+            var entry = operation(route, schemas: schemas, errorSchema: errorSchema)
+            // `/models/list` and `/models-list` spell one id: the later one gets a suffix.
+            if case .object(var fields) = entry, var id = fields["operationId"]?.stringValue {
+                let base = id
+                var counter = 2
+                while usedIDs.contains(id) {
+                    id = "\(base)_\(counter)"
+                    counter += 1
+                }
+                usedIDs.insert(id)
+                fields["operationId"] = .string(id)
+                entry = .object(fields)
+            }
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = entry
         }
         let components: [String: JSONValue] = [
             "schemas": .object(schemas.components),
@@ -67,6 +81,11 @@ public struct OpenAPIDocument {
             var entry: [String: JSONValue] = ["description": .string(response.description)]
             if let schema = response.schema, let contentType = response.contentType {
                 entry["content"] = .object([contentType: ["schema": Self.schema(schema, schemas: schemas)]])
+            }
+            // Two documented responses of one status (JSON, or an SSE stream) share it by content type.
+            if case .object(let earlier)? = responses[String(response.status.code)]?["content"], case .object(let later)? = entry["content"] {
+                entry["content"] = .object(earlier.merging(later) { first, _ in first })
+                entry["description"] = responses[String(response.status.code)]?["description"] ?? entry["description"]
             }
             responses[String(response.status.code)] = .object(entry)
         }
