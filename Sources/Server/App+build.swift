@@ -53,12 +53,9 @@ struct AppDependencies: Sendable {
     let files: FilesModule
     let content: ContentModule
     let settings: SettingsModule
-<<<<<<< HEAD
     let media: MediaModule
     let annotation: AnnotationModule
-=======
     let chat: ChatModule
->>>>>>> chat
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -115,12 +112,9 @@ struct AppDependencies: Sendable {
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
-<<<<<<< HEAD
             media: media,
-            annotation: annotation)
-=======
+            annotation: annotation,
             chat: ChatModule(database: database, providers: providers, directory: aiModels))
->>>>>>> chat
     }
 
     /// A task worker over this process's pool and bus.
@@ -208,12 +202,9 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.files.register(in: registry)
     dependencies.content.register(in: registry)
     dependencies.settings.register(in: registry)
-<<<<<<< HEAD
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
-=======
     dependencies.chat.register(in: registry)
->>>>>>> chat
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }
