@@ -545,8 +545,11 @@ struct AnnotationWorkerTests {
                 })
                 let interrupted = try #require(victimJob)
                 let queued = interrupted == first ? second : first
-                #expect(try await eventually(within: 10) { try await job(queued)["current_step"]?.stringValue?.hasPrefix("waiting") == true })
-                #expect(try await job(queued)["status"] == "pending")
+                // Between its looks at the slot it is pending (a worker holds it only while it looks).
+                #expect(try await eventually(within: 30) {
+                    let state = try await job(queued)
+                    return state["current_step"]?.stringValue?.hasPrefix("waiting") == true && state["status"] == "pending"
+                })
 
                 kill(victim.processIdentifier, SIGKILL)
                 victim.waitUntilExit()
