@@ -609,30 +609,10 @@ struct AnnotationLargeUploadTests {
             _ = try await fixtures.setup("big")
             let file = storage + "/input.mp4"
             #expect(try AnnotationMedia.run("sh", ["-c", "head -c \(1 << 30) /dev/urandom > '\(file)'"]).status == 0)
-            let port = try freePort()
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            server.arguments = ["--data=\(256 << 20)", try platformExecutable().path, "serve", "--no-migrate"]
-            server.environment = [
-                "DATABASE_URL": handle.runtime.connectionString, "HTTP_PORT": String(port), "STORAGE_DIR": storage + "/store",
-                "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789", "LOG_LEVEL": "error", "TASKS_SERVE_CONCURRENCY": "0",
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            ]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { server.terminate(); server.waitUntilExit() }
-            let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually(within: 30) {
-                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)).status) == .ok
-            })
-            var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
-            login.method = .POST
-            login.headers.add(name: "Content-Type", value: "application/json")
-            login.body = .bytes(ByteBuffer(string: #"{"username": "big-member", "password": "Sturdy-Password-42"}"#))
-            let answer = try await HTTPClient.shared.execute(login, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
-            let token = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer))["access_token"]?.stringValue ?? ""
-            #expect(!token.isEmpty, "login: \(String(buffer: answer))")
+            let running = try await MemoryLimitedServer.start(
+                database: handle.runtime.connectionString, storage: storage, dataLimit: 256 << 20, username: "big-member")
+            defer { running.stop() }
+            let (server, base, token) = (running.process, running.base, running.token)
 
             let upload = try AnnotationMedia.run("curl", [
                 "-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer \(token)", "-F", "video=@\(file)", "-F", "selected_pipelines=scene",

@@ -228,6 +228,46 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// `platform serve` in its own process under a data-segment limit (`prlimit --data`), for tests
+/// that prove memory stays flat; `token` is `username`'s access token.
+struct MemoryLimitedServer {
+    let process: Process
+    let base: String
+    let token: String
+
+    static func start(database: String, storage: String, dataLimit: Int, username: String) async throws -> MemoryLimitedServer {
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        server.arguments = ["--data=\(dataLimit)", try platformExecutable().path, "serve", "--no-migrate"]
+        server.environment = [
+            "DATABASE_URL": database, "HTTP_PORT": String(port), "STORAGE_DIR": storage + "/store",
+            "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789", "LOG_LEVEL": "error", "TASKS_SERVE_CONCURRENCY": "0",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try await eventually(within: 30) {
+            (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)).status) == .ok
+        })
+        var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
+        login.method = .POST
+        login.headers.add(name: "Content-Type", value: "application/json")
+        login.body = .bytes(ByteBuffer(string: #"{"username": "\#(username)", "password": "Sturdy-Password-42"}"#))
+        let answer = try await HTTPClient.shared.execute(login, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
+        let token = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer))["access_token"]?.stringValue ?? ""
+        #expect(!token.isEmpty, "login: \(String(buffer: answer))")
+        return MemoryLimitedServer(process: server, base: base, token: token)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
 @Suite("Files: memory stays flat")
 struct LargeUploadTests {
     @Test("a file larger than the server's memory limit uploads and hashes correctly")
@@ -245,29 +285,10 @@ struct LargeUploadTests {
             generate.arguments = ["-c", "head -c \(512 << 20) /dev/urandom > '\(file)'"]
             try generate.run()
             generate.waitUntilExit()
-            let port = try freePort()
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            server.arguments = ["--data=\(256 << 20)", try platformExecutable().path, "serve", "--no-migrate"]
-            server.environment = [
-                "DATABASE_URL": handle.runtime.connectionString, "HTTP_PORT": String(port), "STORAGE_DIR": storage + "/store",
-                "JWT_SECRET": "test-secret-test-secret-test-secret-0123456789", "LOG_LEVEL": "error", "TASKS_SERVE_CONCURRENCY": "0",
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            ]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { server.terminate(); server.waitUntilExit() }
-            let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually(within: 30) {
-                (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)).status) == .ok
-            })
-            var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
-            login.method = .POST
-            login.headers.add(name: "Content-Type", value: "application/json")
-            login.body = .bytes(ByteBuffer(string: #"{"username": "large-root", "password": "Sturdy-Password-42"}"#))
-            let answer = try await HTTPClient.shared.execute(login, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
-            let token = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer))["access_token"]?.stringValue ?? ""
+            let running = try await MemoryLimitedServer.start(
+                database: handle.runtime.connectionString, storage: storage, dataLimit: 256 << 20, username: "large-root")
+            defer { running.stop() }
+            let (server, base, token) = (running.process, running.base, running.token)
 
             let curl = Process()
             curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
