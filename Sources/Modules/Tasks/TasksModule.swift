@@ -34,7 +34,7 @@ public struct TasksModule: Sendable {
 
     public func register(in registry: RouteRegistry) {
         let tasks = registry.group("/api/v1/tasks", tag: "tasks")
-        TaskQueueController(database: database, engine: engine).register(in: tasks.group("", tag: "task queues"))
+        TaskQueueController(database: database, engine: engine, views: views).register(in: tasks.group("", tag: "task queues"))
         TaskInsightController(database: database, bus: bus, handlers: handlers, views: views).register(in: tasks)
         IntentController(database: database).register(in: tasks)
         TaskController(database: database, views: views, reservedTypes: handlers.reservedTaskTypes).register(in: tasks)

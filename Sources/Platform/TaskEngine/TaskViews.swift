@@ -13,12 +13,29 @@ public struct TaskViewExtensions: Sendable {
 
     private var fields: [String: Fields] = [:]
     private var messages: [String: ProgressMessage] = [:]
+    private var claimFields: [Fields] = []
 
     public init() {}
 
     public mutating func register(taskType: String, fields: @escaping Fields, progressMessage: ProgressMessage? = nil) {
         self.fields[taskType] = fields
         if let progressMessage { messages[taskType] = progressMessage }
+    }
+
+    /// Fields a worker receives with every task it claims, whatever its type (the effective
+    /// worker configs, the credentials of the platform account a task names). Only the claim
+    /// route, which needs the claim permission, serves them.
+    public mutating func registerClaimFields(_ fields: @escaping Fields) {
+        claimFields.append(fields)
+    }
+
+    /// The claimed task as a worker receives it: its type's fields, then every claim field.
+    public func claimView(_ task: TaskRecord, in tx: DatabaseTransaction) async throws -> TaskView {
+        var extra = try await fields(for: task, in: tx)
+        for make in claimFields {
+            extra.merge(try await make(task, tx)) { _, new in new }
+        }
+        return TaskView(task, extra: extra)
     }
 
     public func fields(for task: TaskRecord, in tx: DatabaseTransaction) async throws -> [String: JSONValue] {

@@ -10,6 +10,7 @@ import TaskEngine
 struct TaskQueueController: Sendable {
     let database: Database
     let engine: TaskEngineSettings
+    let views: TaskViewExtensions
     let store = TaskQueueStore()
 
     struct EnqueueResult: Codable, Sendable, ResponseEncodable {
@@ -126,7 +127,7 @@ struct TaskQueueController: Sendable {
         routes.post(
             "/claim", "An external worker claims runnable tasks under a lease", .permission("workflow:task:claim"),
             description: "Runnable: queued, due, dependencies completed. Renew the lease with PATCH (progress) before `lease_expires_at`, or the task returns to the queue.",
-            body: ClaimRequest.self, responses: [.json(.ok, [TaskRecord].self, "The claimed tasks (empty when there is nothing to do)")], use: claim)
+            body: ClaimRequest.self, responses: [.json(.ok, [TaskView].self, "The claimed tasks (empty when there is nothing to do), with what modules add for workers")], use: claim)
         routes.post(
             "/callback", "A worker's batched report: each item's status change or progress", .permission("workflow:task:claim"),
             body: CallbackRequest.self, responses: [.json(.ok, CallbackResult.self, "Each item's outcome; items are applied independently")], use: callback)
@@ -202,7 +203,7 @@ struct TaskQueueController: Sendable {
             queues: byQueue.keys.sorted(), cancelled: cancelled.count, byQueue: byQueue)
     }
 
-    func claim(_ request: Request, _ context: AuthenticatedContext) async throws -> [TaskRecord] {
+    func claim(_ request: Request, _ context: AuthenticatedContext) async throws -> [TaskView] {
         let body = try await request.decode(as: ClaimRequest.self, context: context)
         var problems: [String: String] = [:]
         if body.workerId.isEmpty || body.workerId.count > 200 { problems["worker_id"] = "must be 1-200 characters" }
@@ -217,9 +218,12 @@ struct TaskQueueController: Sendable {
         if !problems.isEmpty { throw APIError.validation(problems) }
         let tenantID = context.principal.tenantID
         return try await database.withTenant(context.tenant) { tx in
-            try await TaskStore.claim(
+            let claimed = try await TaskStore.claim(
                 worker: body.workerId, leaseSeconds: body.leaseSeconds ?? engine.leaseSeconds, limit: body.limit ?? 1,
                 queues: body.queues, taskTypes: body.taskTypes, tenantID: tenantID, in: tx)
+            var views: [TaskView] = []
+            for task in claimed { views.append(try await self.views.claimView(task, in: tx)) }
+            return views
         }
     }
 
