@@ -237,6 +237,8 @@ struct ChatProviderHTTPTests {
                     #expect(try await client.put("/api/v1/ai-models/\(id)", ["api_key": "wrong"], headers: root).jsonBody["has_api_key"] == true)
                     let failing = try await client.post("/api/v1/ai-models/\(id)/test-connection", [:], headers: root)
                     #expect(failing.jsonBody["success"] == false)
+                    // A model that does not answer now is not offered for chat.
+                    #expect(!(try await client.get("/api/v1/chat/models", headers: member).jsonBody["models"]?.arrayValues ?? []).contains { $0["id"] == "house-vllm" })
                     #expect(try await client.put("/api/v1/ai-models/\(id)", ["api_key": ""], headers: root).jsonBody["has_api_key"] == false)
                     let disabled = try await client.put("/api/v1/ai-models/\(id)", ["status": "disabled"], headers: root)
                     #expect(disabled.jsonBody["status"] == "disabled")

@@ -146,7 +146,8 @@ struct ChatController: Sendable {
     }
 
     /// Models the providers report now (those that do not answer are left out), the built-in
-    /// responder, and the tenant's active AI models the caller can see.
+    /// responder, and the tenant's active AI models the caller can see that answer a probe now
+    /// (their model list, else a one-token completion), probed concurrently within a few seconds.
     func available(_ request: Request, _ context: AuthenticatedContext) async throws -> ChatModelList {
         var models: [ChatModelView] = []
         for entry in await providers.catalog() where entry.available {
@@ -156,8 +157,17 @@ struct ChatController: Sendable {
                 capabilities: local ? ["chat", "streaming"] : ["chat", "streaming", "tools"], contextWindow: entry.contextWindow))
         }
         let tenantID = context.principal.tenantID
-        let registered = try await database.withTenant(context.tenant) { tx in try await aiModels.active(tenantID: tenantID, in: tx) }
-        for model in registered {
+        let scope = context.tenant
+        let registered = try await database.withTenant(scope) { tx in try await aiModels.active(tenantID: tenantID, in: tx) }
+        let answering = await withTaskGroup(of: String?.self) { group in
+            for model in registered {
+                group.addTask { await self.answers(model.name, modelName: model.modelName, scope: scope) ? model.name : nil }
+            }
+            var names: Set<String> = []
+            for await name in group { if let name { names.insert(name) } }
+            return names
+        }
+        for model in registered where answering.contains(model.name) {
             models.append(ChatModelView(
                 id: model.name, name: model.name, provider: model.provider,
                 capabilities: model.provider == "local" ? ["chat", "streaming"] : ["chat", "streaming", "tools"],
@@ -165,6 +175,24 @@ struct ChatController: Sendable {
         }
         return ChatModelList(models: models)
     }
+
+    /// Whether a registered model answers now: its provider's model list, else a one-token
+    /// completion, within `probeTimeout`.
+    func answers(_ name: String, modelName: String, scope: TenantScope) async -> Bool {
+        do {
+            return try await withDeadline(Self.probeTimeout) {
+                guard let resolved = try await self.service.resolver.directory.resolve(named: name, scope: scope, registry: self.providers)
+                else { return false }
+                if (try? await resolved.provider.models()) != nil { return true }
+                _ = try await resolved.provider.complete(ChatRequest(model: modelName, messages: [ChatMessage(role: .user, content: "ping")], maxTokens: 1))
+                return true
+            }
+        } catch {
+            return false
+        }
+    }
+
+    static let probeTimeout: Duration = .seconds(5)
 }
 
 struct StreamStart: Codable, Sendable {
