@@ -142,18 +142,15 @@ struct AIModelController: Sendable {
             return report(false, failure.apiError.message)
         }
         do {
-            let listed = try await resolved.provider.models()
-            let known = listed.contains { $0.name == model.modelName }
-            return report(true, known || listed.isEmpty
-                ? "Connected; \(model.modelName) is available" : "Connected, but the provider does not list \(model.modelName) (\(listed.count) other model(s))")
-        } catch {
-            // Some servers have no model list: a one-token completion decides.
-            do {
-                _ = try await resolved.provider.complete(ChatRequest(model: model.modelName, messages: [ChatMessage(role: .user, content: "ping")], maxTokens: 1))
+            switch try await resolved.probe() {
+            case .listed(let names):
+                return report(true, names.contains(model.modelName) || names.isEmpty
+                    ? "Connected; \(model.modelName) is available" : "Connected, but the provider does not list \(model.modelName) (\(names.count) other model(s))")
+            case .completed:
                 return report(true, "Connected (a one-token completion answered)")
-            } catch {
-                return report(false, ProviderFailure.apiError(error, provider: model.provider).message)
             }
+        } catch {
+            return report(false, ProviderFailure.apiError(error, provider: model.provider).message)
         }
     }
 

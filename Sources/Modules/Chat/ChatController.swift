@@ -161,7 +161,7 @@ struct ChatController: Sendable {
         let registered = try await database.withTenant(scope) { tx in try await aiModels.active(tenantID: tenantID, in: tx) }
         let answering = await withTaskGroup(of: String?.self) { group in
             for model in registered {
-                group.addTask { await self.answers(model.name, modelName: model.modelName, scope: scope) ? model.name : nil }
+                group.addTask { await self.answers(model.name, scope: scope) ? model.name : nil }
             }
             var names: Set<String> = []
             for await name in group { if let name { names.insert(name) } }
@@ -176,15 +176,13 @@ struct ChatController: Sendable {
         return ChatModelList(models: models)
     }
 
-    /// Whether a registered model answers now: its provider's model list, else a one-token
-    /// completion, within `probeTimeout`.
-    func answers(_ name: String, modelName: String, scope: TenantScope) async -> Bool {
+    /// Whether a registered model answers a probe within `probeTimeout`.
+    func answers(_ name: String, scope: TenantScope) async -> Bool {
         do {
             return try await withDeadline(Self.probeTimeout) {
                 guard let resolved = try await self.service.resolver.directory.resolve(named: name, scope: scope, registry: self.providers)
                 else { return false }
-                if (try? await resolved.provider.models()) != nil { return true }
-                _ = try await resolved.provider.complete(ChatRequest(model: modelName, messages: [ChatMessage(role: .user, content: "ping")], maxTokens: 1))
+                _ = try await resolved.probe()
                 return true
             }
         } catch {

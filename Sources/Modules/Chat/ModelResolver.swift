@@ -24,6 +24,21 @@ struct ResolvedModel: Sendable {
         guard let input = inputPricePerMillion, let output = outputPricePerMillion else { return nil }
         return (Double(usage.promptTokens) * input + Double(usage.completionTokens) * output) / 1_000_000
     }
+
+    /// How the provider answered a probe: its model list, or (for servers without one) a
+    /// one-token completion of `model`.
+    enum ProbeAnswer: Sendable {
+        case listed([String])
+        case completed
+    }
+
+    /// A real call that shows the model can be reached; throws the provider's error when neither
+    /// the model list nor a one-token completion answers.
+    func probe() async throws -> ProbeAnswer {
+        if let listed = try? await provider.models() { return .listed(listed.map(\.name)) }
+        _ = try await provider.complete(ChatRequest(model: model, messages: [ChatMessage(role: .user, content: "ping")], maxTokens: 1))
+        return .completed
+    }
 }
 
 /// The tenant's registered AI models as providers, for chat and (through the provider registry)
