@@ -137,7 +137,9 @@ struct AppDependencies: Sendable {
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),
-            BlobSweeper(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), logger: Logger(label: "platform.storage")),
+            BlobSweeper(
+                database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), graceSeconds: config.files.sweepGraceSeconds,
+                interval: .seconds(config.files.sweepIntervalSeconds), logger: Logger(label: "platform.storage")),
         ]
     }
 }

@@ -48,7 +48,7 @@ struct MCPTests {
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate() }
+        defer { kill(server.processIdentifier, SIGKILL) }
         let url = try #require(URL(string: "http://127.0.0.1:\(port)/mcp"))
         var connection: MCPConnection?
         for _ in 0..<100 where connection == nil {

@@ -227,7 +227,7 @@ struct ProviderTests {
     }
 
     @Test("provider configuration from the environment, with clear errors")
-    func configuration() throws {
+    func configuration() async throws {
         let config = try ProviderConfiguration.fromEnvironment([
             "OLLAMA_BASE_URL": "http://127.0.0.1:11434", "OPENAI_BASE_URL": "https://api.example.com/", "OPENAI_API_KEY": "sk-1",
             "MODEL_CATALOG": "openai/gpt-4o-mini=128000:0.15:0.6, ollama/llama3.2:1b=131072::",
@@ -238,6 +238,11 @@ struct ProviderTests {
         #expect(config.catalog.last?.contextWindow == 131_072)
         #expect(ProviderRegistry(configuration: config).names == ["ollama", "openai", "local"])
         #expect(ProviderRegistry(configuration: ProviderConfiguration()).names == ["local"])
+        let anthropic = try ProviderConfiguration.fromEnvironment(["ANTHROPIC_BASE_URL": "https://api.anthropic.com", "ANTHROPIC_API_KEY": "sk-ant-1"])
+        #expect(anthropic.anthropic?.apiKey == "sk-ant-1")
+        #expect(ProviderRegistry(configuration: anthropic).names == ["anthropic", "local"])
+        #expect(try await ProviderRegistry(configuration: anthropic).provider("anthropic") is AnthropicProvider)
+        #expect(throws: ProviderConfiguration.Invalid.self) { try ProviderConfiguration.fromEnvironment(["ANTHROPIC_BASE_URL": "api.anthropic.com"]) }
         #expect(throws: ProviderConfiguration.Invalid.self) { try ProviderConfiguration.fromEnvironment(["OPENAI_BASE_URL": "ftp://x"]) }
         #expect(throws: ProviderConfiguration.Invalid.self) { try ProviderConfiguration.fromEnvironment(["MODEL_CATALOG": "nomodel=1"]) }
     }

@@ -25,40 +25,32 @@ struct AnnotationMedia {
     }
 
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ tool: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let outcome = try await Tools.run(tool, arguments)
+        return (outcome.status, outcome.output)
     }
 
     /// Python from `.build/python-tools` (webvtt-py, pycocotools) on a script; its output.
-    static func python(_ script: String, _ arguments: [String]) throws -> String {
+    static func python(_ script: String, _ arguments: [String]) async throws -> String {
         let python = repositoryRoot.appendingPathComponent(".build/python-tools/bin/python").path
-        return try run(python, ["-c", script] + arguments).output
+        return try await run(python, ["-c", script] + arguments).output
     }
 
-    func ffmpeg(_ name: String, _ arguments: [String]) throws -> String {
+    func ffmpeg(_ name: String, _ arguments: [String]) async throws -> String {
         let path = "\(directory)/\(name)"
-        let result = try Self.run("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"] + arguments + [path])
+        let result = try await Self.run("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"] + arguments + [path])
         #expect(result.status == 0, "ffmpeg made \(name)")
         return path
     }
 
     /// 6 s: a face (the public-domain portrait) for 3 s, a hard cut to a test pattern for 3 s;
     /// espeak-ng speech from 1 s.
-    func faceSpeechClip() throws -> String {
+    func faceSpeechClip() async throws -> String {
         let spoken = "\(directory)/spoken.wav"
-        #expect(try Self.run("espeak-ng", ["-w", spoken, "hello world this is a test of the platform"]).status == 0)
+        #expect(try await Self.run("espeak-ng", ["-w", spoken, "hello world this is a test of the platform"]).status == 0)
         let portrait = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("MediaToolkitTests/Fixtures/astronaut.jpg").path
-        return try ffmpeg("clip.mp4", [
+        return try await ffmpeg("clip.mp4", [
             "-loop", "1", "-t", "3", "-i", portrait, "-f", "lavfi", "-i", "testsrc=size=300x300:rate=10:duration=3", "-i", spoken,
             "-filter_complex",
             "[0:v]scale=300:300,fps=10,format=yuv420p,setsar=1[a];[1:v]format=yuv420p,setsar=1[b];[a][b]concat=n=2:v=1:a=0[v];[2:a]adelay=1000|1000,apad=whole_dur=6[s]",
@@ -67,8 +59,8 @@ struct AnnotationMedia {
     }
 
     /// A long clip (300 s at 10 fps, small): person tracking at 60 samples/s takes minutes on it.
-    func longClip() throws -> String {
-        try ffmpeg("long.mp4", [
+    func longClip() async throws -> String {
+        try await ffmpeg("long.mp4", [
             "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=300", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
         ])
     }
@@ -109,7 +101,7 @@ struct AnnotationHTTPTests {
         let storage = temporaryDirectory("annotation")
         let media = try AnnotationMedia()
         defer { media.remove() }
-        let clip = try media.faceSpeechClip()
+        let clip = try await media.faceSpeechClip()
         try await withTestDatabase("annotation_e2e", runPool: false) { database, _ in
             let dependencies = try await makeDependencies(database, ["STORAGE_DIR": storage, "TASKS_POLL_MS": "100"])
             let fixtures = Fixtures(dependencies)
@@ -182,7 +174,7 @@ struct AnnotationHTTPTests {
                 #expect(face.status == .ok)
                 let faceFile = "\(media.directory)/faces.json"
                 try Data(face.body.readableBytesView).write(to: URL(fileURLWithPath: faceFile))
-                let loaded = try AnnotationMedia.python(
+                let loaded = try await AnnotationMedia.python(
                     "import sys; from pycocotools.coco import COCO; c = COCO(sys.argv[1]); print(len(c.getAnnIds()))", [faceFile])
                 #expect(Int(loaded.split(separator: "\n").last ?? "") == results["pipeline_results"]?["face_analysis"]?["annotation_count"]?.intValue)
 
@@ -196,7 +188,7 @@ struct AnnotationHTTPTests {
                 }
                 let vttFile = "\(media.directory)/speech.vtt"
                 try Data(vtt.body.readableBytesView).write(to: URL(fileURLWithPath: vttFile))
-                let parsed = try AnnotationMedia.python("import sys, webvtt; print(len(webvtt.read(sys.argv[1]).captions))", [vttFile])
+                let parsed = try await AnnotationMedia.python("import sys, webvtt; print(len(webvtt.read(sys.argv[1]).captions))", [vttFile])
                 #expect(Int(parsed.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "webvtt-py: \(parsed)")
 
                 // RTTM: SPEAKER lines of 10 fields with positive durations.
@@ -216,7 +208,7 @@ struct AnnotationHTTPTests {
                 #expect(zip.headers[.contentType] == "application/zip")
                 let zipFile = "\(media.directory)/artifacts.zip"
                 try Data(zip.body.readableBytesView).write(to: URL(fileURLWithPath: zipFile))
-                let listing = try AnnotationMedia.python(
+                let listing = try await AnnotationMedia.python(
                     "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip()); print(len(z.read('clip.mp4'))); print('\\n'.join(z.namelist()))",
                     [zipFile])
                 let zipLines = listing.split(separator: "\n").map(String.init)
@@ -263,6 +255,8 @@ struct AnnotationHTTPTests {
                 #expect(try await client.get("/api/v1/jobs/\(id)", headers: member).status == .notFound)
                 let leftovers = FileManager.default.enumerator(atPath: storage)?.allObjects.compactMap { $0 as? String }.filter { $0.contains(id) } ?? []
                 #expect(leftovers.isEmpty, "files left: \(leftovers)")
+                // Its artifacts went with it, so their blobs can be swept.
+                #expect(try await client.get("/api/v1/artifacts?task_id=\(taskID)", headers: member).jsonBody["total"] == 0)
             }
         }
     }
@@ -295,7 +289,7 @@ struct AnnotationRouteTests {
         let storage = temporaryDirectory("annotation-bad")
         let media = try AnnotationMedia()
         defer { media.remove() }
-        let tiny = Array(try Data(contentsOf: URL(fileURLWithPath: try media.ffmpeg("tiny.mp4", [
+        let tiny = Array(try Data(contentsOf: URL(fileURLWithPath: try await media.ffmpeg("tiny.mp4", [
             "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
         ]))))
         try await withTestDatabase("annotation_bad", runPool: false) { database, _ in
@@ -506,7 +500,7 @@ struct AnnotationWorkerTests {
         let storage = temporaryDirectory("annotation-workers")
         let media = try AnnotationMedia()
         defer { media.remove() }
-        let long = Array(try Data(contentsOf: URL(fileURLWithPath: try media.longClip())))
+        let long = Array(try Data(contentsOf: URL(fileURLWithPath: try await media.longClip())))
         try await withTestDatabase("annotation_workers", runPool: false) { database, handle in
             let environment = [
                 "STORAGE_DIR": storage, "TASKS_SERVE_CONCURRENCY": "0", "TASKS_LEASE_SECONDS": "2", "TASKS_POLL_MS": "100",
@@ -545,14 +539,14 @@ struct AnnotationWorkerTests {
                 })
                 let interrupted = try #require(victimJob)
                 let queued = interrupted == first ? second : first
-                // Between its looks at the slot it is pending (a worker holds it only while it looks).
+                // It waits for the slot: pending, also while a worker looks for a free slot.
                 #expect(try await eventually(within: 30) {
                     let state = try await job(queued)
                     return state["current_step"]?.stringValue?.hasPrefix("waiting") == true && state["status"] == "pending"
                 })
 
                 kill(victim.processIdentifier, SIGKILL)
-                victim.waitUntilExit()
+                await Tools.waitForExit(victim)
                 // Its lease runs out; the reaper (any worker's) hands the job back: retrying.
                 #expect(try await eventually(within: 30) {
                     _ = try await database.withPlatformScope { tx in try await TaskStore.reapExpiredLeases(in: tx) }
@@ -608,13 +602,13 @@ struct AnnotationLargeUploadTests {
             let fixtures = Fixtures(try await makeDependencies(database))
             _ = try await fixtures.setup("big")
             let file = storage + "/input.mp4"
-            #expect(try AnnotationMedia.run("sh", ["-c", "head -c \(1 << 30) /dev/urandom > '\(file)'"]).status == 0)
+            #expect(try await AnnotationMedia.run("sh", ["-c", "head -c \(1 << 30) /dev/urandom > '\(file)'"]).status == 0)
             let running = try await MemoryLimitedServer.start(
                 database: handle.runtime.connectionString, storage: storage, dataLimit: 256 << 20, username: "big-member")
-            defer { running.stop() }
+            defer { running.forceStop() }
             let (server, base, token) = (running.process, running.base, running.token)
 
-            let upload = try AnnotationMedia.run("curl", [
+            let upload = try await AnnotationMedia.run("curl", [
                 "-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer \(token)", "-F", "video=@\(file)", "-F", "selected_pipelines=scene",
                 base + "/api/v1/jobs/",
             ])
@@ -630,6 +624,7 @@ struct AnnotationLargeUploadTests {
             #expect(peak < 256 * 1024, "peak RSS \(peak) kB")
             let kept = FileManager.default.enumerator(atPath: storage + "/store")?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".mp4") } ?? []
             #expect(kept.isEmpty, "\(kept)")
+            await running.stop()
         }
     }
 }

@@ -110,8 +110,6 @@ func chatOpenAIStub(_ log: ChatStubLog, key: String) -> Router<BasicRequestConte
 
 /// Runs Python (httpx) against the live server: streams one chat answer and prints its events.
 func chatStreamWithHTTPX(port: Int, token: String, body: JSONValue) async throws -> [JSONValue] {
-    let process = Process()
-    process.executableURL = testPython
     let script = """
         import json, sys, httpx
         port, token, body = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -131,16 +129,10 @@ func chatStreamWithHTTPX(port: Int, token: String, body: JSONValue) async throws
                         name, data = None, []
         print(json.dumps(events))
         """
-    process.arguments = ["-c", script, String(port), token, String(decoding: try JSONEncoder().encode(body), as: UTF8.self)]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        process.terminationHandler = { _ in continuation.resume() }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-    }
-    let text = output.fileHandleForReading.readDataToEndOfFile()
-    #expect(process.terminationStatus == 0, "httpx client failed")
+    let outcome = try await Tools.run(
+        testPython.path, ["-c", script, String(port), token, String(decoding: try JSONEncoder().encode(body), as: UTF8.self)])
+    #expect(outcome.status == 0, "httpx client failed")
+    let text = outcome.data
     guard case .array(let events) = try JSONDecoder().decode(JSONValue.self, from: text) else { return [] }
     return events
 }

@@ -21,9 +21,9 @@ final class EventStreamReader: Sendable {
     private let collected = Collected()
     private let consumer: Task<Void, Never>
 
-    init(url: String, token: String) async throws {
+    init(url: String, token: String?) async throws {
         var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         self.response = response
         let collected = self.collected
@@ -36,7 +36,7 @@ final class EventStreamReader: Sendable {
 
     deinit { consumer.cancel() }
 
-    func read(until predicate: (String) -> Bool, within seconds: Double = 5) async throws -> String {
+    func read(until predicate: (String) -> Bool, within seconds: Double = 30) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             let current = collected.text.withLock { $0 }
@@ -69,17 +69,25 @@ struct EventStreamTests {
 
                 let redStream = try await EventStreamReader(url: "http://127.0.0.1:\(port)/api/v1/events/stream?types=role.", token: red)
                 let blueStream = try await EventStreamReader(url: "http://127.0.0.1:\(port)/api/v1/events/stream", token: blue)
+                // Browsers' EventSource cannot send headers: `?token=` stands for one on streams only.
+                let queryStream = try await EventStreamReader(url: "http://127.0.0.1:\(port)/api/v1/events/stream?types=role.&token=\(red)", token: nil)
+                #expect(queryStream.response.status == .ok)
+                _ = try await queryStream.read(until: { $0.contains(": connected") })
+                #expect(try await client.get("/api/v1/events/stream?token=not-a-token").status == .unauthorized)
+                #expect(try await client.get("/api/v1/roles?token=\(red)").status == .unauthorized)
                 #expect(redStream.response.headers["Content-Type"].first == "text/event-stream")
                 #expect(try await redStream.read(until: { $0.contains(": connected") }).contains("retry: 3000"))
                 _ = try await blueStream.read(until: { $0.contains(": connected") })
                 // Wait until both subscriptions are registered before acting.
-                for _ in 0..<50 where dependencies.events.subscriberCount < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<250 where dependencies.events.subscriberCount < 3 { try await Task.sleep(for: .milliseconds(20)) }
 
                 let created = try await client.post("/api/v1/roles", ["code": "painter", "name": "Painter"], headers: bearer(.string(red)))
                 #expect(created.status == .created)
                 let redText = try await redStream.read(until: { $0.contains("event: role.create") })
                 #expect(redText.contains("event: role.create"))
                 #expect(redText.contains(created.jsonBody["id"]?.stringValue?.lowercased() ?? "missing"))
+                #expect(try await queryStream.read(until: { $0.contains("event: role.create") }).contains("event: role.create"))
+                queryStream.close()
 
                 // Blue saw nothing of red's; its own change arrives.
                 _ = try await client.post("/api/v1/roles", ["code": "sailor", "name": "Sailor"], headers: bearer(.string(blue)))

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PlatformServices
 import PlatformSupport
 import PlatformTesting
 @testable import Server
@@ -79,8 +80,11 @@ struct FileTests {
                 let again = try await client.upload(multipart([("file", "copy.bin", nil, content)]), headers: root)
                 #expect(again.jsonBody["deduplicated"] == true)
                 #expect(again.jsonBody.id != id)
+                // One name in the tenant's folder and the shared copy: two links to one file.
                 let blobs = FileManager.default.enumerator(atPath: storage + "/blobs")?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(hex(content)) } ?? []
-                #expect(blobs.count == 1)
+                #expect(blobs.count == 2)
+                let inodes = Set(blobs.compactMap { (try? FileManager.default.attributesOfItem(atPath: storage + "/blobs/" + $0))?[.systemFileNumber] as? UInt64 })
+                #expect(inodes.count == 1)
 
                 #expect(try await client.get("/api/v1/files?sha256=\(hex(content))", headers: root).jsonBody["total"] == 2)
                 #expect(try await client.get("/api/v1/files?search=copy", headers: root).jsonBody["total"] == 1)
@@ -192,8 +196,8 @@ struct FileTests {
             let dependencies = try await makeDependencies(database, ["STORAGE_DIR": storage])
             let fixtures = Fixtures(dependencies)
             try await buildApplication(dependencies).test(.router) { client in
-                _ = try await fixtures.setup("fa")
-                _ = try await fixtures.setup("fb")
+                let tenantA = try await fixtures.setup("fa")
+                let tenantB = try await fixtures.setup("fb")
                 let alpha = bearer(try await client.login("fa-root")["access_token"])
                 let beta = bearer(try await client.login("fb-root")["access_token"])
                 let content = randomBytes(1000)
@@ -203,8 +207,18 @@ struct FileTests {
                 #expect(try await client.put("/api/v1/files/\(id)", ["name": "mine"], headers: beta).status == .notFound)
                 #expect(try await client.delete("/api/v1/files/\(id)", headers: beta).status == .notFound)
                 #expect(try await client.get("/api/v1/files?sha256=\(hex(content))", headers: beta).jsonBody["total"] == 0)
-                // The same bytes uploaded by the other tenant are its own copy, not a dedup hit.
+                // The same bytes uploaded by the other tenant are not a dedup hit for it (nothing
+                // tells it that another tenant holds them), yet they are stored once: both
+                // tenants' names are links to one shared copy.
                 #expect(try await client.upload(multipart([("file", "guess.bin", nil, content)]), headers: beta).jsonBody["deduplicated"] == false)
+                let local = LocalDiskBlobStorage(root: storage)
+                func inode(_ path: String) throws -> UInt64 {
+                    try #require((try FileManager.default.attributesOfItem(atPath: path))[.systemFileNumber] as? UInt64)
+                }
+                let pathA = local.localPath(namespace: tenantA.id.uuidString.lowercased(), sha256: hex(content))
+                let pathB = local.localPath(namespace: tenantB.id.uuidString.lowercased(), sha256: hex(content))
+                #expect(try inode(pathA) == inode(pathB))
+                #expect(try inode(local.sharedPath(sha256: hex(content))) == inode(pathA))
             }
         }
         try? FileManager.default.removeItem(atPath: storage)
@@ -249,7 +263,17 @@ struct MemoryLimitedServer {
         server.standardError = FileHandle.nullDevice
         try server.run()
         let base = "http://127.0.0.1:\(port)"
-        #expect(try await eventually(within: 30) {
+        let started = MemoryLimitedServer(process: server, base: base, token: "")
+        do {
+            return try await started.signIn(username)
+        } catch {
+            await started.stop()
+            throw error
+        }
+    }
+
+    func signIn(_ username: String) async throws -> MemoryLimitedServer {
+        #expect(try await eventually(within: 60) {
             (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)).status) == .ok
         })
         var login = HTTPClientRequest(url: base + "/api/v1/auth/login")
@@ -259,12 +283,16 @@ struct MemoryLimitedServer {
         let answer = try await HTTPClient.shared.execute(login, timeout: .seconds(10)).body.collect(upTo: 1 << 20)
         let token = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: answer))["access_token"]?.stringValue ?? ""
         #expect(!token.isEmpty, "login: \(String(buffer: answer))")
-        return MemoryLimitedServer(process: server, base: base, token: token)
+        return MemoryLimitedServer(process: process, base: base, token: token)
     }
 
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
+    /// For a `defer`: no waiting, so it never blocks a thread; `stop()` is the orderly way.
+    func forceStop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    func stop() async {
+        await Tools.stop(process)
     }
 }
 
@@ -280,33 +308,15 @@ struct LargeUploadTests {
             // 512 MiB of random bytes against a server whose data segment may not pass 256 MiB (the server links
             // OpenCV for the annotation pipelines and sits near 160 MiB at rest).
             let file = storage + "/input.bin"
-            let generate = Process()
-            generate.executableURL = URL(fileURLWithPath: "/bin/sh")
-            generate.arguments = ["-c", "head -c \(512 << 20) /dev/urandom > '\(file)'"]
-            try generate.run()
-            generate.waitUntilExit()
+            #expect(try await Tools.run("/bin/sh", ["-c", "head -c \(512 << 20) /dev/urandom > '\(file)'"]).status == 0)
             let running = try await MemoryLimitedServer.start(
                 database: handle.runtime.connectionString, storage: storage, dataLimit: 256 << 20, username: "large-root")
-            defer { running.stop() }
+            defer { running.forceStop() }
             let (server, base, token) = (running.process, running.base, running.token)
 
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-s", "-H", "Authorization: Bearer \(token)", "-F", "file=@\(file)", base + "/api/v1/files"]
-            let output = Pipe()
-            curl.standardOutput = output
-            try curl.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            curl.waitUntilExit()
-            let uploaded = try JSONDecoder().decode(JSONValue.self, from: data)
-            let sha = Process()
-            sha.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-            sha.arguments = [file]
-            let shaOutput = Pipe()
-            sha.standardOutput = shaOutput
-            try sha.run()
-            let expected = String(decoding: shaOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
-            sha.waitUntilExit()
+            let curl = try await Tools.run("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer \(token)", "-F", "file=@\(file)", base + "/api/v1/files"])
+            let uploaded = try JSONDecoder().decode(JSONValue.self, from: curl.data)
+            let expected = try await Tools.run("/usr/bin/sha256sum", [file]).output.prefix(64)
             #expect(uploaded["size"] == .int(Int64(512 << 20)))
             #expect(uploaded["sha256"]?.stringValue == String(expected))
             #expect(server.isRunning)
@@ -314,6 +324,7 @@ struct LargeUploadTests {
             let status = (try? String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)) ?? ""
             let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? Int.max
             #expect(peak < 256 * 1024, "peak RSS \(peak) kB")
+            await running.stop()
         }
     }
 }

@@ -175,6 +175,13 @@ struct HTTPTests {
                 #expect(admin.status == .ok)
                 #expect(admin.jsonBody["migrations"]?["applied"] != nil)
                 #expect(admin.jsonBody["server_version"]?.stringValue?.isEmpty == false)
+                // VideoAnnotator's fields, counting the caller's tenant's jobs (none yet).
+                #expect(admin.jsonBody["backend_type"] == "postgresql")
+                #expect(admin.jsonBody["connection_info"]?["database_size_mb"] != nil)
+                #expect(admin.jsonBody["schema_version"]?.stringValue?.isEmpty == false)
+                for field in ["total_jobs", "pending_jobs", "running_jobs", "completed_jobs", "failed_jobs", "total_annotations"] {
+                    #expect(admin.jsonBody["statistics"]?[field] == 0, "\(field)")
+                }
             }
         }
     }

@@ -68,7 +68,7 @@ func eventTypes(of id: UUID, in database: Database) async throws -> [(String, St
 }
 
 /// Waits until `condition` holds, checking every 50 ms.
-func eventually(within seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+func eventually(within seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
@@ -141,25 +141,26 @@ struct TaskEngineTests {
             try victim.run()
             defer { if victim.isRunning { kill(victim.processIdentifier, SIGKILL) } }
 
-            let created = try #require(try await insertTasks(1, type: "wait", input: ["seconds": 4], tenant: tenant.id, owner: tenant.superAdmin, in: database).first)
-            // The victim is running it and has made progress.
+            let created = try #require(try await insertTasks(1, type: "wait", input: ["seconds": 10], tenant: tenant.id, owner: tenant.superAdmin, in: database).first)
+            // The victim is running it and has made progress (10 s of work leaves a loaded machine
+            // ample time to kill it before it finishes).
             #expect(try await eventually(within: 30) {
                 let current = try await task(created.id, tenant: tenant.id, in: database)
-                return current?.workerId == "crash-victim" && (current?.progress ?? 0) >= 25
+                return current?.workerId == "crash-victim" && (current?.progress ?? 0) >= 10
             })
             kill(victim.processIdentifier, SIGKILL)
-            victim.waitUntilExit()
+            await Tools.waitForExit(victim)
 
             var handlers = TaskHandlerRegistry()
             handlers.register(WaitTaskHandler.taskType, WaitTaskHandler())
             let survivor = TaskWorker(database: database, bus: nil, handlers: handlers, settings: workerSettings(concurrency: 1), logger: Logger(label: "survivor"), id: "survivor")
             let finished = try await withServices([survivor]) {
-                try await eventually(within: 30) { try await task(created.id, tenant: tenant.id, in: database)?.status == .completed }
+                try await eventually(within: 90) { try await task(created.id, tenant: tenant.id, in: database)?.status == .completed }
             }
             #expect(finished)
             let final = try #require(try await task(created.id, tenant: tenant.id, in: database))
             #expect(final.attempts == 2)
-            #expect(final.taskOutput == ["waited_seconds": 4])
+            #expect(final.taskOutput == ["waited_seconds": 10])
             let events = try await eventTypes(of: created.id, in: database)
             #expect(events.filter { $0.0 == "task.completed" }.count == 1)
             #expect(events.filter { $0.0 == "task.lease_expired" }.count == 1)

@@ -49,11 +49,9 @@ final class Receiver: Sendable {
 }
 
 /// Verifies a delivery with the Standard Webhooks reference library (Python `standardwebhooks`).
-func verifyWithReference(_ delivery: Receiver.Delivery, secret: String) throws -> Bool {
+func verifyWithReference(_ delivery: Receiver.Delivery, secret: String) async throws -> Bool {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let python = root.appendingPathComponent(".build/python-tools/bin/python")
-    let process = Process()
-    process.executableURL = python
     let script = """
         import json, sys
         from standardwebhooks.webhooks import Webhook
@@ -61,23 +59,13 @@ func verifyWithReference(_ delivery: Receiver.Delivery, secret: String) throws -
         Webhook(payload["secret"]).verify(payload["body"], payload["headers"])
         print("verified")
         """
-    process.arguments = ["-c", script]
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
     let request: JSONValue = [
         "secret": .string(secret), "body": .string(delivery.body),
         "headers": ["webhook-id": .string(delivery.headers["webhook-id"] ?? ""), "webhook-timestamp": .string(delivery.headers["webhook-timestamp"] ?? ""),
                     "webhook-signature": .string(delivery.headers["webhook-signature"] ?? "")],
     ]
-    input.fileHandleForWriting.write(try JSONEncoder().encode(request))
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return process.terminationStatus == 0 && text.contains("verified")
+    let outcome = try await Tools.run(python.path, ["-c", script], input: try JSONEncoder().encode(request))
+    return outcome.status == 0 && outcome.output.contains("verified")
 }
 
 let webhookEnvironment = [
@@ -131,7 +119,7 @@ struct WebhookTests {
                     #expect(deliveries.count == 3)
                     #expect(Set(deliveries.map { $0.headers["webhook-id"] ?? "" }).count == 1)
                     for delivery in deliveries {
-                        #expect(try verifyWithReference(delivery, secret: secret))
+                        #expect(try await verifyWithReference(delivery, secret: secret))
                         let body = try JSONDecoder().decode(JSONValue.self, from: Data(delivery.body.utf8))
                         #expect(body["type"] == "task.completed")
                         #expect(body["data"]?["task_id"]?.stringValue == task.lowercased())
@@ -140,7 +128,7 @@ struct WebhookTests {
                     // A tampered body does not verify.
                     var forged = deliveries[0]
                     forged.body = forged.body.replacingOccurrences(of: "completed", with: "failed")
-                    #expect(try !verifyWithReference(forged, secret: secret))
+                    #expect(try await !verifyWithReference(forged, secret: secret))
 
                     #expect(try await eventually {
                         try await client.get("/api/v1/webhooks/\(created.jsonBody.id)/deliveries", headers: root).jsonBody["items"]?[0]?["status"] == "succeeded"
@@ -221,9 +209,9 @@ struct WebhookTests {
                     #expect(try await eventually { receiver.deliveries.count == 1 })
                     let delivery = receiver.deliveries[0]
                     #expect(delivery.headers["webhook-signature"]?.split(separator: " ").count == 2)
-                    #expect(try verifyWithReference(delivery, secret: new))
-                    #expect(try verifyWithReference(delivery, secret: old))
-                    #expect(try !verifyWithReference(delivery, secret: WebhookSignature.newSecret()))
+                    #expect(try await verifyWithReference(delivery, secret: new))
+                    #expect(try await verifyWithReference(delivery, secret: old))
+                    #expect(try await !verifyWithReference(delivery, secret: WebhookSignature.newSecret()))
                 }
             }
         }

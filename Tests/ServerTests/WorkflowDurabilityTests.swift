@@ -60,7 +60,7 @@ struct WorkflowDurabilityTests {
                     return nodes.contains { $0["node_key"] == "slow" && $0["status"] == "running" }
                 })
                 kill(victim.processIdentifier, SIGKILL)
-                victim.waitUntilExit()
+                await Tools.waitForExit(victim)
 
                 let survivor = dependencies.taskWorker(concurrency: 1, logger: Logger(label: "survivor"), id: "wf-survivor")
                 let task = try await withServices([survivor]) { try await client.finishedTask(run, headers: root, within: 60) }

@@ -30,7 +30,7 @@ final class StubAPI: Sendable {
         var line = Data()
         while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw StubFailure()
         }
         self.process = process
@@ -41,18 +41,19 @@ final class StubAPI: Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Foundation reaps the process; waiting for it here (waitUntilExit) can block an async test.
+    /// SIGKILL: a child of the test process may have inherited a blocked SIGTERM (dispatch's
+    /// worker threads block signals), and a stub has nothing to shut down cleanly.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
     }
 }
 
 /// Workflows may call the loopback stub.
-let workflowConfig = fastTasks.merging(["WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "FLOWS_SYNC_WAIT_SECONDS": "20", "WORKFLOW_SCHEDULER_MS": "200"]) { _, new in new }
+let workflowConfig = fastTasks.merging(["WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "FLOWS_SYNC_WAIT_SECONDS": "120", "WORKFLOW_SCHEDULER_MS": "200"]) { _, new in new }
 
 extension TestClientProtocol {
     /// Waits until the run (a task) has finished, and returns the task.
-    func finishedTask(_ id: String, headers: HTTPFields, within seconds: Double = 30) async throws -> JSONValue {
+    func finishedTask(_ id: String, headers: HTTPFields, within seconds: Double = 90) async throws -> JSONValue {
         var task: JSONValue = [:]
         _ = try await eventually(within: seconds) {
             task = try await get("/api/v1/tasks/\(id)", headers: headers).jsonBody
@@ -176,20 +177,9 @@ struct WorkflowHTTPTests {
                 defer { try? FileManager.default.removeItem(at: script) }
                 for input: JSONValue in [["item": 7, "currency": "EUR"], ["item": 2, "currency": "USD"], ["item": 5, "currency": "GBP"]] {
                     let engine = try await client.post("/api/v1/flows/\(id)/execute", ["input_data": input], headers: root).jsonBody
-                    let process = Process()
-                    process.executableURL = testPython
-                    process.arguments = [script.path]
-                    let stdin = Pipe(), stdout = Pipe()
-                    process.standardInput = stdin
-                    process.standardOutput = stdout
-                    process.standardError = FileHandle.nullDevice
-                    try process.run()
-                    try stdin.fileHandleForWriting.write(contentsOf: try PlatformJSON.makeEncoder().encode(input))
-                    try stdin.fileHandleForWriting.close()
-                    let printed = stdout.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    #expect(process.terminationStatus == 0)
-                    let scripted = try JSONDecoder().decode(JSONValue.self, from: printed)
+                    let run = try await Tools.run(testPython.path, [script.path], input: try PlatformJSON.makeEncoder().encode(input))
+                    #expect(run.status == 0)
+                    let scripted = try JSONDecoder().decode(JSONValue.self, from: run.data)
                     #expect(scripted == engine["result"]?["output"], "input \(input)")
                 }
                 let json = try await client.get("/api/v1/flows/\(id)/export?format=json", headers: root)

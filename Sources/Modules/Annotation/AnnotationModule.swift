@@ -57,7 +57,9 @@ public struct AnnotationModule: Sendable {
     }
 
     public func register(in registry: RouteRegistry) {
-        JobController(database: database, files: files, submission: JobSubmission(files: files, maxUploadBytes: settings.maxUploadBytes))
+        JobController(
+            database: database, files: files, submission: JobSubmission(files: files, maxUploadBytes: settings.maxUploadBytes),
+            artifacts: outputs.artifacts)
             .register(in: registry.group("/api/v1/jobs", tag: "annotation"))
         PipelineController().register(
             pipelines: registry.group("/api/v1/pipelines", tag: "annotation"), config: registry.group("/api/v1/config", tag: "annotation"))

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
 import PlatformSupport
@@ -14,6 +15,7 @@ struct JobController: Sendable {
     let database: Database
     let files: JobFiles
     let submission: JobSubmission
+    let artifacts: any ArtifactRecorder
     let store = JobStore()
 
     static let jobID = RouteParameter.path("job_id", description: "The job's id")
@@ -144,6 +146,8 @@ struct JobController: Sendable {
             let row = try await job(context, in: tx)
             try await cancelJob(row, reason: "Job deleted", context, in: tx)
             try await store.delete(row.id, tenantID: tenantID, in: tx)
+            // Its outputs go too: their blobs are swept once nothing else holds them.
+            _ = try await artifacts.deleteAll(ofTask: row.taskId, tenantID: tenantID, in: tx)
             try await TaskStore.softDelete([row.taskId], tenantID: tenantID, in: tx)
             return row
         }

@@ -47,9 +47,13 @@ struct JobFilter: Sendable {
 
 /// Every statement on `annotation_jobs` (tasks go through the engine's `TaskStore`).
 struct JobStore: Sendable {
-    /// VideoAnnotator's status from the task's: a queued task that has run before is retrying.
+    /// VideoAnnotator's status from the task's: a queued task that has run before is retrying;
+    /// a claimed task is running only once its worker holds one of the tenant's slots (while a
+    /// worker merely looks for a free slot the job is still waiting).
     static let statusSQL = """
-        (CASE WHEN t.status IN ('pending', 'queued') AND t.attempts > 0 THEN 'retrying' \
+        (CASE WHEN t.status = 'running' AND j.slot_worker IS DISTINCT FROM t.lease_owner \
+        THEN (CASE WHEN t.attempts > 1 THEN 'retrying' ELSE 'pending' END) \
+        WHEN t.status IN ('pending', 'queued') AND t.attempts > 0 THEN 'retrying' \
         WHEN t.status IN ('pending', 'queued') THEN 'pending' ELSE t.status END)
         """
 
@@ -148,8 +152,8 @@ struct JobStore: Sendable {
         try await tx.row(
             """
             SELECT count(*)::int AS total,
-                   count(*) FILTER (WHERE t.status IN ('pending', 'queued'))::int AS pending,
-                   count(*) FILTER (WHERE t.status = 'running')::int AS running,
+                   count(*) FILTER (WHERE \(unescaped: Self.statusSQL) IN ('pending', 'retrying'))::int AS pending,
+                   count(*) FILTER (WHERE \(unescaped: Self.statusSQL) = 'running')::int AS running,
                    count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
                    count(*) FILTER (WHERE t.status = 'failed')::int AS failed,
                    count(*) FILTER (WHERE t.status = 'cancelled')::int AS cancelled,
@@ -161,7 +165,7 @@ struct JobStore: Sendable {
     /// Ids of the tenant's running jobs (for the worker report).
     func running(tenantID: UUID, in tx: DatabaseTransaction) async throws -> [UUID] {
         try await tx.rows(
-            "SELECT j.id FROM \(unescaped: Self.from) WHERE j.tenant_id = \(tenantID) AND t.status = 'running' AND t.deleted_at IS NULL ORDER BY j.id LIMIT 100",
+            "SELECT j.id FROM \(unescaped: Self.from) WHERE j.tenant_id = \(tenantID) AND \(unescaped: Self.statusSQL) = 'running' AND t.deleted_at IS NULL ORDER BY j.id LIMIT 100",
             decoding: IDRow.self
         ).map(\.id)
     }

@@ -89,4 +89,15 @@ struct AnnotationHealthReporter: SystemHealthReporter {
     func services() async -> [String: JSONValue] {
         ["task_engine": ["status": .string(worker.concurrency > 0 ? "healthy" : "external")]]
     }
+
+    func statistics(for scope: TenantScope) async -> JSONValue {
+        guard let counts = try? await database.withTenant(scope, { tx in try await store.counts(tenantID: scope.tenantID, in: tx) }) else {
+            return ["error": "the jobs could not be counted"]
+        }
+        return [
+            "total_jobs": .int(Int64(counts.total)), "pending_jobs": .int(Int64(counts.pending)), "running_jobs": .int(Int64(counts.running)),
+            "completed_jobs": .int(Int64(counts.completed)), "failed_jobs": .int(Int64(counts.failed)),
+            "cancelled_jobs": .int(Int64(counts.cancelled)), "total_annotations": .int(counts.annotations),
+        ]
+    }
 }

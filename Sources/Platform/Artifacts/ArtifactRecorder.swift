@@ -85,6 +85,9 @@ public protocol ArtifactRecorder: Sendable {
     func record(_ artifact: NewArtifact, tenantID: UUID, in tx: DatabaseTransaction) async throws -> ArtifactRecord
     /// A task's artifacts, oldest first (optionally of one type).
     func artifacts(ofTask taskID: UUID, tenantID: UUID, type: ArtifactType?, in tx: DatabaseTransaction) async throws -> [ArtifactRecord]
+    /// Deletes every artifact of a task (when the work it belongs to is deleted); their blob
+    /// references go with them. Returns how many.
+    func deleteAll(ofTask taskID: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> Int
 }
 
 extension ArtifactRecorder {

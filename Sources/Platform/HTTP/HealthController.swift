@@ -108,6 +108,12 @@ public struct HealthController: Sendable {
 
     public struct DatabaseInfo: Codable, Sendable, ResponseEncodable {
         public var status: String
+        /// VideoAnnotator's fields: `backend_type`, `connection_info`, `statistics` (the caller's
+        /// tenant's jobs, from the reporter) and `schema_version`.
+        public var backendType: String
+        public var connectionInfo: ConnectionInfo
+        public var statistics: JSONValue
+        public var schemaVersion: String?
         public var serverVersion: String
         public var database: String
         public var sizeBytes: Int64
@@ -115,6 +121,12 @@ public struct HealthController: Sendable {
         public var pool: PoolStats
         public var migrations: Migrations
         public var tables: [Table]
+    }
+
+    public struct ConnectionInfo: Codable, Sendable {
+        public var database: String
+        public var serverVersion: String
+        public var databaseSizeMb: Double
     }
 
     public struct Migrations: Codable, Sendable {
@@ -193,13 +205,20 @@ public struct HealthController: Sendable {
 
     func databaseInfo(_ request: Request, _ context: AuthenticatedContext) async throws -> DatabaseInfo {
         let latency = try await database.ping()
+        let jobs = await reporter?.statistics(for: context.tenant) ?? [:]
         return try await database.withPlatformScope { tx in
             let statistics = DatabaseStatisticsStore()
             let server = try await statistics.server(in: tx)
             let migrations = try await statistics.migrations(in: tx)
             let tables = try await statistics.tables(in: tx)
+            let size = server?.sizeBytes ?? 0
             return DatabaseInfo(
-                status: "healthy", serverVersion: server?.serverVersion ?? "", database: server?.database ?? "", sizeBytes: server?.sizeBytes ?? 0,
+                status: "healthy", backendType: "postgresql",
+                connectionInfo: ConnectionInfo(
+                    database: server?.database ?? "", serverVersion: server?.serverVersion ?? "",
+                    databaseSizeMb: Self.round(Double(size) / 1_048_576)),
+                statistics: jobs, schemaVersion: migrations?.latest,
+                serverVersion: server?.serverVersion ?? "", database: server?.database ?? "", sizeBytes: size,
                 latencyMs: Self.round(Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15),
                 pool: PoolStats(maxConnections: database.maxConnections, inUse: database.connectionsInUse),
                 migrations: Migrations(applied: migrations?.applied ?? 0, latest: migrations?.latest),
@@ -290,4 +309,6 @@ public protocol SystemHealthReporter: Sendable {
     /// (only then are job ids listed).
     func workers(for scope: TenantScope?) async -> JSONValue
     func services() async -> [String: JSONValue]
+    /// The tenant's job counts for `/api/v1/system/database` (VideoAnnotator's `statistics`).
+    func statistics(for scope: TenantScope) async -> JSONValue
 }

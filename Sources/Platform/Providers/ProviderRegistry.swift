@@ -8,15 +8,17 @@ import Foundation
 public struct ProviderConfiguration: Sendable {
     public var ollama: ProviderSettings?
     public var openAI: ProviderSettings?
+    public var anthropic: ProviderSettings?
     public var catalog: [ModelInfo]
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String
     }
 
-    public init(ollama: ProviderSettings? = nil, openAI: ProviderSettings? = nil, catalog: [ModelInfo] = []) {
+    public init(ollama: ProviderSettings? = nil, openAI: ProviderSettings? = nil, anthropic: ProviderSettings? = nil, catalog: [ModelInfo] = []) {
         self.ollama = ollama
         self.openAI = openAI
+        self.anthropic = anthropic
         self.catalog = catalog
     }
 
@@ -59,6 +61,7 @@ public struct ProviderConfiguration: Sendable {
         return ProviderConfiguration(
             ollama: try settings("OLLAMA_BASE_URL", apiKey: nonEmpty("OLLAMA_API_KEY")),
             openAI: try settings("OPENAI_BASE_URL", apiKey: nonEmpty("OPENAI_API_KEY")),
+            anthropic: try settings("ANTHROPIC_BASE_URL", apiKey: nonEmpty("ANTHROPIC_API_KEY")),
             catalog: catalog)
     }
 }
@@ -91,7 +94,8 @@ public struct ProviderRegistry: Sendable {
 
     /// Provider names, `local` last.
     public var names: [String] {
-        (configuration.ollama == nil ? [] : ["ollama"]) + (configuration.openAI == nil ? [] : ["openai"]) + ["local"]
+        (configuration.ollama == nil ? [] : ["ollama"]) + (configuration.openAI == nil ? [] : ["openai"])
+            + (configuration.anthropic == nil ? [] : ["anthropic"]) + ["local"]
     }
 
     /// A provider by name; a tenant's stored key, when it has one, replaces the configured key.
@@ -109,6 +113,10 @@ public struct ProviderRegistry: Sendable {
             guard var settings = configuration.openAI else { return nil }
             settings.apiKey = try await key(settings.apiKey)
             return OpenAICompatibleProvider(settings: settings, client: client, usage: usage, tenant: tenant)
+        case "anthropic":
+            guard var settings = configuration.anthropic else { return nil }
+            settings.apiKey = try await key(settings.apiKey)
+            return AnthropicProvider(settings: settings, client: client, usage: usage, tenant: tenant)
         case "local":
             return LocalProvider()
         default:

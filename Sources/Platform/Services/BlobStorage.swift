@@ -5,7 +5,7 @@ import NIOCore
 import PlatformSupport
 import _NIOFileSystem
 
-/// Content-addressed storage: bytes are kept once per namespace (a tenant) under their SHA-256.
+/// Content-addressed storage: a namespace (a tenant) names bytes by their SHA-256.
 public protocol BlobStorage: Sendable {
     /// Streams chunks from `next` into storage, hashing them on the way in. Nothing is kept if
     /// `next` throws, the stream ends early, or more than `maxBytes` arrive (`BlobTooLarge`).
@@ -18,7 +18,7 @@ public protocol BlobStorage: Sendable {
 public struct StoredBlob: Sendable, Equatable {
     public var sha256: String
     public var size: Int64
-    /// The same bytes were already stored in this namespace (nothing new was written).
+    /// The same bytes were already stored under this namespace.
     public var deduplicated: Bool
 }
 
@@ -26,11 +26,27 @@ public struct BlobTooLarge: Error, Sendable {
     public var limit: Int64
 }
 
-/// Blobs on the local disk: `<root>/blobs/<namespace>/<2 hex>/<sha256>`; uploads go to
-/// `<root>/tmp` first and are renamed into place only once complete.
+/// A file-system call on the blob storage failed (not the caller's input).
+public struct BlobStorageError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// Blobs on the local disk. A tenant's name for its content is
+/// `<root>/blobs/<namespace>/<2 hex>/<sha256>`; every such name is a hard link to the one
+/// copy under `<root>/blobs/shared/`, so the same bytes are stored once whatever the number of
+/// tenants holding them, while each tenant's names, reference counts and sweeps stay its own.
+/// Nothing observable tells a tenant that another holds the same bytes: an upload is read and
+/// hashed in full either way, and `deduplicated` is answered from the tenant's own names only.
+/// Uploads go to `<root>/tmp` first and are linked into place only once complete.
 public struct LocalDiskBlobStorage: BlobStorage {
     public let root: String
     let fileSystem = FileSystem.shared
+
+    /// The folder of the canonical copies (not a tenant id, so no namespace can collide with it).
+    public static let sharedNamespace = "shared"
 
     public init(root: String) {
         self.root = root
@@ -43,6 +59,11 @@ public struct LocalDiskBlobStorage: BlobStorage {
     /// Where a blob lives on disk, for tools that read files by path (ffprobe).
     public func localPath(namespace: String, sha256: String) -> String {
         path(namespace: namespace, sha256: sha256)
+    }
+
+    /// The canonical copy every tenant's name for these bytes links to.
+    public func sharedPath(sha256: String) -> String {
+        path(namespace: Self.sharedNamespace, sha256: sha256)
     }
 
     public func store(namespace: String, maxBytes: Int64, next: () async throws -> ByteBuffer?) async throws -> StoredBlob {
@@ -65,24 +86,45 @@ public struct LocalDiskBlobStorage: BlobStorage {
             _ = try? await fileSystem.removeItem(at: temporary)
             throw error
         }
+        defer { unlink(temporary.string) }
         let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        let final = FilePath(path(namespace: namespace, sha256: sha256))
-        if try await fileSystem.info(forFileAt: final) != nil {
-            _ = try? await fileSystem.removeItem(at: temporary)
-            // Fresh again: the blob sweep keeps content touched within its grace period.
-            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: final.string)
-            return StoredBlob(sha256: sha256, size: size, deduplicated: true)
+        let name = path(namespace: namespace, sha256: sha256)
+        // Touching the name both proves it exists and tells a concurrent sweep it is in use
+        // (the sweep re-checks the time after moving a name aside, and puts it back if fresh).
+        if Self.touch(name) { return StoredBlob(sha256: sha256, size: size, deduplicated: true) }
+        try await fileSystem.createDirectory(at: FilePath(name).removingLastComponent(), withIntermediateDirectories: true)
+        let shared = sharedPath(sha256: sha256)
+        // Another tenant's copy, when there is one; else this upload becomes the copy.
+        if Self.touch(shared) {
+            switch Self.hardLink(shared, name) {
+            case .linked: return StoredBlob(sha256: sha256, size: size, deduplicated: false)
+            case .exists: return StoredBlob(sha256: sha256, size: size, deduplicated: true)
+            case .failed: break  // The copy went meanwhile (swept): keep this upload's bytes.
+            }
         }
-        do {
-            try await fileSystem.createDirectory(at: final.removingLastComponent(), withIntermediateDirectories: true)
-            try await fileSystem.moveItem(at: temporary, to: final)
-        } catch {
-            _ = try? await fileSystem.removeItem(at: temporary)
-            // Another upload of the same bytes got there first.
-            if try await fileSystem.info(forFileAt: final) != nil { return StoredBlob(sha256: sha256, size: size, deduplicated: true) }
-            throw error
+        switch Self.hardLink(temporary.string, name) {
+        case .linked: break
+        case .exists: return StoredBlob(sha256: sha256, size: size, deduplicated: true)  // The same bytes arrived concurrently.
+        case .failed(let code): throw BlobStorageError(operation: "link", path: name, code: code)
         }
+        try await fileSystem.createDirectory(at: FilePath(shared).removingLastComponent(), withIntermediateDirectories: true)
+        _ = Self.hardLink(temporary.string, shared)  // Sharing is an optimisation: the tenant's name already holds the bytes.
         return StoredBlob(sha256: sha256, size: size, deduplicated: false)
+    }
+
+    enum LinkOutcome: Equatable {
+        case linked, exists
+        case failed(Int32)
+    }
+
+    static func hardLink(_ from: String, _ to: String) -> LinkOutcome {
+        if link(from, to) == 0 { return .linked }
+        return errno == EEXIST ? .exists : .failed(errno)
+    }
+
+    /// Sets the modification time to now; false when there is no such file.
+    static func touch(_ path: String) -> Bool {
+        utimes(path, nil) == 0
     }
 
     public func read(namespace: String, sha256: String, range: ClosedRange<Int64>?) async throws -> ResponseBody {

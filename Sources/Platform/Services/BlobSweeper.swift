@@ -42,9 +42,9 @@ public final class BlobSweeper: Service {
                 for candidate in candidates {
                     let path = storage.localPath(namespace: candidate.tenantId.uuidString.lowercased(), sha256: candidate.sha256)
                     // A deduplicated upload touches the blob: recent content is kept for a later pass.
-                    if let modified = Self.modified(path), modified > cutoff { continue }
-                    try? FileManager.default.removeItem(atPath: path)
+                    guard retire(path, cutoff: cutoff) else { continue }
                     try await store.forget(candidate, in: tx)
+                    releaseShared(candidate.sha256, cutoff: cutoff)
                     removed += 1
                 }
                 return (candidates.count, removed)
@@ -56,32 +56,77 @@ public final class BlobSweeper: Service {
         return report
     }
 
-    /// Files under `blobs/<tenant>/` that no `stored_blobs` row names, older than the cutoff.
+    /// Removes a tenant's name for a blob unless it was touched since `cutoff`; true when the
+    /// name is gone. The name is first moved aside atomically and its time read afterwards: an
+    /// upload that touched it before the move is seen (and the name put back), one after the
+    /// move finds no name and stores its own bytes. So no upload can count on a name this removes.
+    func retire(_ path: String, cutoff: Date) -> Bool {
+        let aside = "\(storage.root)/tmp/\(UUID().uuidString.lowercased()).sweep"
+        guard rename(path, aside) == 0 else { return errno == ENOENT }
+        if let status = Self.status(aside), status.modified >= cutoff {
+            _ = link(aside, path)  // Back in place (or a new upload put the same bytes there meanwhile).
+            unlink(aside)
+            return false
+        }
+        unlink(aside)
+        return true
+    }
+
+    /// Removes the shared copy of `sha256` once no tenant's name links to it any more and it is
+    /// past the grace period. A tenant linking to it concurrently either raises the link count
+    /// before the copy is moved aside (and it is put back) or finds it gone and stores its own.
+    func releaseShared(_ sha256: String, cutoff: Date) {
+        let shared = storage.sharedPath(sha256: sha256)
+        guard let status = Self.status(shared), status.links == 1, status.modified < cutoff else { return }
+        let aside = "\(storage.root)/tmp/\(UUID().uuidString.lowercased()).sweep"
+        guard rename(shared, aside) == 0 else { return }
+        if let moved = Self.status(aside), moved.links > 1 || moved.modified >= cutoff { _ = link(aside, shared) }
+        unlink(aside)
+    }
+
+    /// Files under `blobs/<tenant>/` that no `stored_blobs` row names, older than the cutoff,
+    /// and shared copies no tenant links to any more.
     func sweepOrphans(cutoff: Date) async throws -> Int {
         let root = "\(storage.root)/blobs"
         let manager = FileManager.default
         var removed = 0
         for namespace in (try? manager.contentsOfDirectory(atPath: root)) ?? [] {
-            guard let tenantID = UUID(uuidString: namespace) else { continue }
-            var old: [String: String] = [:]
-            for prefix in (try? manager.contentsOfDirectory(atPath: "\(root)/\(namespace)")) ?? [] {
-                for name in (try? manager.contentsOfDirectory(atPath: "\(root)/\(namespace)/\(prefix)")) ?? []
-                where name.wholeMatch(of: /[0-9a-f]{64}/) != nil {
-                    let path = "\(root)/\(namespace)/\(prefix)/\(name)"
-                    if let modified = Self.modified(path), modified < cutoff { old[name] = path }
-                }
+            if namespace == LocalDiskBlobStorage.sharedNamespace {
+                for (hash, _) in Self.blobs(in: "\(root)/\(namespace)") { releaseShared(hash, cutoff: cutoff) }
+                continue
             }
+            guard let tenantID = UUID(uuidString: namespace) else { continue }
+            let old = Self.blobs(in: "\(root)/\(namespace)").filter { (Self.status($0.value)?.modified ?? cutoff) < cutoff }
             guard !old.isEmpty else { continue }
             let known = try await database.withPlatformScope { tx in try await store.known(Array(old.keys), tenantID: tenantID, in: tx) }
             for (hash, path) in old where !known.contains(hash) {
-                if (try? manager.removeItem(atPath: path)) != nil { removed += 1 }
+                if retire(path, cutoff: cutoff) {
+                    removed += 1
+                    releaseShared(hash, cutoff: cutoff)
+                }
             }
         }
         return removed
     }
 
-    static func modified(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    /// The blobs under a namespace folder: hash -> path.
+    static func blobs(in folder: String) -> [String: String] {
+        let manager = FileManager.default
+        var found: [String: String] = [:]
+        for prefix in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+            for name in (try? manager.contentsOfDirectory(atPath: "\(folder)/\(prefix)")) ?? [] where name.wholeMatch(of: /[0-9a-f]{64}/) != nil {
+                found[name] = "\(folder)/\(prefix)/\(name)"
+            }
+        }
+        return found
+    }
+
+    /// A file's modification time and link count.
+    static func status(_ path: String) -> (modified: Date, links: Int)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        return (modified, Int(info.st_nlink))
     }
 
     public func run() async throws {

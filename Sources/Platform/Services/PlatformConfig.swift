@@ -100,6 +100,9 @@ public struct PlatformConfig: Sendable {
     public struct Files: Sendable {
         public var maxUploadBytes: Int64
         public var tenantQuotaBytes: Int64
+        /// How often the blob sweep runs, and how long unreferenced content is kept first.
+        public var sweepIntervalSeconds: Int = 3600
+        public var sweepGraceSeconds: Int = 86_400
     }
 
     /// The annotation module (VideoAnnotator's jobs).
@@ -200,7 +203,9 @@ public struct PlatformConfig: Sendable {
             secretOverlapSeconds: try values.int("webhook.secret.overlap.seconds", env: "WEBHOOK_SECRET_OVERLAP_SECONDS", default: 86_400, range: 0...30 * 86_400))
         files = Files(
             maxUploadBytes: Int64(try values.int("files.max.upload.bytes", env: "FILES_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),
-            tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))))
+            tenantQuotaBytes: Int64(try values.int("files.tenant.quota.bytes", env: "FILES_TENANT_QUOTA_BYTES", default: 50 << 30, range: 1...(1 << 50))),
+            sweepIntervalSeconds: try values.int("storage.sweep.interval.seconds", env: "STORAGE_SWEEP_INTERVAL_SECONDS", default: 3600, range: 10...604_800),
+            sweepGraceSeconds: try values.int("storage.sweep.grace.seconds", env: "STORAGE_SWEEP_GRACE_SECONDS", default: 86_400, range: 0...31_536_000))
         annotation = Annotation(
             maxConcurrentJobsPerTenant: try values.int("annotation.max.concurrent.jobs", env: "ANNOTATION_MAX_CONCURRENT_JOBS", default: 2, range: 1...256),
             maxUploadBytes: Int64(try values.int("annotation.max.upload.bytes", env: "ANNOTATION_MAX_UPLOAD_BYTES", default: 5 << 30, range: 1...(1 << 42))),

@@ -78,8 +78,8 @@ public enum TaskStore {
                            - CASE WHEN \(change.refundAttempt) AND t.attempts > 0 THEN 1 ELSE 0 END,
                 enqueued_at = CASE WHEN \(target.rawValue) = 'queued' THEN now() ELSE t.enqueued_at END,
                 scheduled_at = CASE WHEN \(target.rawValue) = 'queued' THEN \(change.notBefore)::timestamptz ELSE t.scheduled_at END,
-                started_at = CASE WHEN \(target.rawValue) = 'running' THEN now() ELSE t.started_at END,
-                completed_at = CASE WHEN \(target.rawValue) IN ('completed', 'failed', 'cancelled') THEN now() END,
+                started_at = CASE WHEN \(target.rawValue) = 'running' THEN clock_timestamp() ELSE t.started_at END,
+                completed_at = CASE WHEN \(target.rawValue) IN ('completed', 'failed', 'cancelled') THEN clock_timestamp() END,
                 lease_owner = CASE WHEN \(target.rawValue) = 'running' THEN \(change.leaseOwner)::text END,
                 lease_seconds = CASE WHEN \(target.rawValue) = 'running' THEN \(change.leaseSeconds)::int END,
                 lease_expires_at = CASE WHEN \(target.rawValue) = 'running' AND \(change.leaseSeconds)::int IS NOT NULL
@@ -179,8 +179,10 @@ public enum TaskStore {
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             )
+            -- clock_timestamp(), not now(): the moment of the claim, not of BEGIN, so a dependent
+            -- never seems to start before its dependency ended.
             UPDATE tasks AS t SET
-                status = 'running', attempts = t.attempts + 1, started_at = now(), completed_at = NULL, progress = 0,
+                status = 'running', attempts = t.attempts + 1, started_at = clock_timestamp(), completed_at = NULL, progress = 0,
                 lease_owner = \(worker), lease_seconds = \(leaseSeconds),
                 lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
             FROM candidate
@@ -215,7 +217,7 @@ public enum TaskStore {
             UPDATE tasks AS t SET
                 status = CASE WHEN t.attempts >= t.max_attempts THEN 'failed' ELSE 'queued' END,
                 error_message = 'lease expired: worker ' || coalesce(t.lease_owner, 'unknown') || ' stopped reporting',
-                completed_at = CASE WHEN t.attempts >= t.max_attempts THEN now() END,
+                completed_at = CASE WHEN t.attempts >= t.max_attempts THEN clock_timestamp() END,
                 enqueued_at = now(), scheduled_at = NULL,
                 lease_owner = NULL, lease_seconds = NULL, lease_expires_at = NULL, updated_at = now()
             FROM expired
@@ -244,7 +246,7 @@ public enum TaskStore {
                 SELECT d.tenant_id, d.id FROM tasks d JOIN doomed ON d.tenant_id = doomed.tenant_id AND d.dependencies @> ARRAY[doomed.id]
                 WHERE d.status IN ('pending', 'queued') AND d.deleted_at IS NULL
             )
-            UPDATE tasks AS t SET status = 'cancelled', error_message = \(reason), completed_at = now(), updated_at = now()
+            UPDATE tasks AS t SET status = 'cancelled', error_message = \(reason), completed_at = clock_timestamp(), updated_at = now()
             FROM doomed WHERE t.tenant_id = doomed.tenant_id AND t.id = doomed.id
             RETURNING \(unescaped: TaskRecord.columns)
             """, in: tx)
@@ -297,7 +299,7 @@ public enum TaskStore {
     public static func cancelQueued(tenantID: UUID, reason: String, in tx: DatabaseTransaction) async throws -> [TaskRecord] {
         let cancelled = try await records(
             """
-            UPDATE tasks AS t SET status = 'cancelled', error_message = \(reason), completed_at = now(), updated_at = now()
+            UPDATE tasks AS t SET status = 'cancelled', error_message = \(reason), completed_at = clock_timestamp(), updated_at = now()
             WHERE t.tenant_id = \(tenantID) AND t.status = 'queued' AND t.deleted_at IS NULL AND t.kind <> 'internal'
             RETURNING \(unescaped: TaskRecord.columns)
             """, in: tx)

@@ -55,7 +55,12 @@ struct TaskInsightController: Sendable {
 
     struct StreamQuery: QueryInput {
         var lastEventId: UUID?
-        static let parameterDocs: [String: QueryParameterDoc] = ["last_event_id": .init("Resume after this event")]
+        /// Read by authentication (for EventSource clients that cannot send headers).
+        var token: String?
+        static let parameterDocs: [String: QueryParameterDoc] = [
+            "last_event_id": .init("Resume after this event"),
+            "token": .init("An access token or API key, for clients that cannot send an Authorization header (EventSource)", maxLength: 4096),
+        ]
     }
 
     func register(in routes: RouteGroup) {

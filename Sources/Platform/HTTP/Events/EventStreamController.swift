@@ -24,8 +24,11 @@ public struct EventStreamController: Sendable {
         var allTenants: Bool?
         var lastEventId: UUID?
         var jobId: UUID?
+        /// Read by authentication (for EventSource clients that cannot send headers).
+        var token: String?
 
         static let parameterDocs: [String: QueryParameterDoc] = [
+            "token": .init("An access token or API key, for clients that cannot send an Authorization header (EventSource)", maxLength: 4096),
             "job_id": .init("Only events about this subject (a VideoAnnotator job, a task)"),
             "types": .init("Comma-separated type prefixes, e.g. `auth.,role.`"),
             "all_tenants": .init("Platform administrators only", default: false),
