@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -139,6 +140,58 @@ struct MediaLibraryTests {
                 #expect(try await client.delete("/api/v1/assets/\(recording.id)", headers: root).status == .noContent)
                 #expect(try await client.delete("/api/v1/sources/\(id)", headers: root).status == .noContent)
                 #expect(try await client.get("/api/v1/sources/\(id)", headers: root).status == .notFound)
+            }
+        }
+    }
+
+    @Test("a pull source over HTTP is probed for real: ffprobe reads the stream and its findings are kept")
+    func probeRealStream() async throws {
+        let folder = temporaryDirectory("media-probe")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try await Tools.run("ffmpeg", [
+            "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=2",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "\(folder)/clip.mp4",
+        ])
+        #expect(made.status == 0)
+        // A plain HTTP server on loopback plays the camera.
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = testPython
+        server.arguments = ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        try await withTestDatabase("media_probe", runPool: false) { database, _ in
+            let dependencies = try await makeDependencies(database, ["WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"])
+            try await buildApplication(dependencies).test(.router) { client in
+                _ = try await Fixtures(dependencies).setup("mpr")
+                let root = bearer(try await client.login("mpr-root")["access_token"])
+                let url = "http://127.0.0.1:\(port)/clip.mp4"
+                #expect(try await eventually(within: 30) {
+                    (try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(2)).status) == .ok
+                })
+                let source = try await client.post("/api/v1/sources", ["name": "Lobby", "type": "pull", "url": .string(url)], headers: root)
+                #expect(source.status == .created, "\(source.text)")
+                #expect(source.jsonBody["protocol"] == "http")
+                let probed = try await client.post("/api/v1/sources/\(source.jsonBody.id)/probe", [:], headers: root)
+                #expect(probed.status == .ok)
+                let probe = probed.jsonBody["probe"]
+                #expect(probe?["ok"] == true, "\(probed.text)")
+                #expect(probe?["container"]?.stringValue?.contains("mp4") == true)
+                let video = probe?["streams"]?.arrayValues?.first { $0["codec_type"] == "video" }
+                #expect(video?["codec_name"] == "h264")
+                #expect(video?["width"] == 320)
+                #expect((probe?["duration"]?.doubleValue ?? 0) > 1.5)
+                #expect(probed.jsonBody["probed_at"] != nil)
+                // Kept: reading the source again shows what was found.
+                #expect(try await client.get("/api/v1/sources/\(source.jsonBody.id)", headers: root).jsonBody["probe"] == probe)
+                // A stream that is gone is an answer, not an error.
+                let gone = try await client.post("/api/v1/sources", ["name": "Gone", "type": "pull", "url": .string("http://127.0.0.1:\(port)/missing.mp4")], headers: root)
+                let missing = try await client.post("/api/v1/sources/\(gone.jsonBody.id)/probe", [:], headers: root)
+                #expect(missing.status == .ok)
+                #expect(missing.jsonBody["probe"]?["ok"] == false)
+                #expect(missing.jsonBody["probe"]?["error"]?.stringValue?.isEmpty == false)
             }
         }
     }
