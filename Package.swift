@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -110,6 +111,19 @@ let package = Package(
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             path: "Sources/Platform/Providers",
+            swiftSettings: swiftSettings
+        ),
+        // Metrics (Prometheus registry, per-minute usage accounting) and the request middleware that feeds them.
+        .target(
+            name: "PlatformTelemetry",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "Providers",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Platform/Telemetry",
             swiftSettings: swiftSettings
         ),
         // OpenCV (C++) for the face and person pipelines, through a small C shim; pkg-config opencv4.
@@ -218,12 +232,19 @@ let package = Package(
             path: "Sources/Modules/Media",
             swiftSettings: swiftSettings
         ),
+        .target(
+            // Not `Metrics`: swift-metrics has a target of that name.
+            name: "TenantMetrics",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformTelemetry", "Providers"],
+            path: "Sources/Modules/Metrics",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation",
+                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

@@ -79,3 +79,11 @@ public enum AuthModels {
         public var tenant: String?
     }
 }
+
+extension AuthModels.LoginRequest: BodyExample {
+    public static var example: JSONValue { ["username": "admin", "password": "correct-horse-battery-staple", "tenant": "demo"] }
+}
+
+extension AuthModels.RefreshRequest: BodyExample {
+    public static var example: JSONValue { ["refresh_token": "rt_2Qm8vK3pXy7..."] }
+}

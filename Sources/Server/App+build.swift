@@ -8,11 +8,13 @@ import Foundation
 import Hummingbird
 import Logging
 import Media
+import TenantMetrics
 import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
 import PlatformSupport
+import PlatformTelemetry
 import Providers
 import ServiceLifecycle
 import Settings
@@ -43,6 +45,8 @@ struct AppDependencies: Sendable {
     let taskViews: TaskViewExtensions
     /// The platform's artifact store: what tasks produced, recorded by any module.
     let artifacts: any ArtifactRecorder
+    /// Prometheus metrics and the usage counted on the request path.
+    let telemetry: Telemetry
 
     let auth: AuthService
     let apiKeys: APIKeyService
@@ -56,11 +60,14 @@ struct AppDependencies: Sendable {
     let media: MediaModule
     let annotation: AnnotationModule
     let chat: ChatModule
+    let metrics: MetricsModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
             memoryKiB: config.passwords.argon2MemoryKiB, iterations: config.passwords.argon2Iterations,
             parallelism: config.passwords.argon2Parallelism))
+        let telemetry = Telemetry()
+        database.observePool(.init(waiting: { telemetry.connectionWait(started: $0) }, acquired: { telemetry.connectionAcquired(after: $0) }))
         let cache = RBACCache()
         let access = TenancyAccessResolver(cache: cache)
         let events = EventBus(database: database, logger: Logger(label: "platform.events"))
@@ -75,10 +82,10 @@ struct AppDependencies: Sendable {
         }
         let aiModels = AIModelDirectory(database: database, sealer: SecretSealer(config: config), targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts))
         let providers = ProviderRegistry(
-            configuration: providerConfiguration, client: http,
+            configuration: providerConfiguration, client: http, usage: ModelUsageMeter(telemetry: telemetry),
             credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), registered: aiModels)
 
-        let webhooks = WebhooksModule(database: database, config: config.webhooks)
+        let webhooks = WebhooksModule(database: database, config: config.webhooks, outcomes: { telemetry.webhookDelivery(outcome: $0) })
         let files = FilesModule(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), limits: config.files)
         var handlers = TaskHandlerRegistry()
         TasksModule.register(handlers: &handlers)
@@ -103,7 +110,7 @@ struct AppDependencies: Sendable {
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
             rbacCache: cache, rateLimiter: RateLimiter(), runtimeSettings: runtimeSettings, providers: providers, tenants: tenants,
-            taskHandlers: handlers, taskViews: taskViews, artifacts: ArtifactStore(),
+            taskHandlers: handlers, taskViews: taskViews, artifacts: ArtifactStore(), telemetry: telemetry,
             auth: AuthService(database: database, tokens: tokens, passwords: passwords, config: config, access: access),
             apiKeys: APIKeyService(database: database, access: access, environment: config.apiKeyEnvironment),
             tenancy: TenancyModule(database: database, cache: cache, credentials: AuthCredentialAdministration(passwords: passwords)),
@@ -114,14 +121,15 @@ struct AppDependencies: Sendable {
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
             media: media,
             annotation: annotation,
-            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+            chat: ChatModule(database: database, providers: providers, directory: aiModels),
+            metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog))
     }
 
     /// A task worker over this process's pool and bus.
     func taskWorker(concurrency: Int, logger: Logger, id: String? = nil) -> TaskWorker {
         TaskWorker(
             database: database, bus: events, handlers: taskHandlers, settings: config.tasks.worker(concurrency: concurrency),
-            logger: logger, id: id)
+            logger: logger, id: id, observer: { [telemetry] type, outcome, duration in telemetry.taskFinished(type: type, outcome: outcome, duration: duration) })
     }
 
     /// What runs beside the HTTP server in `serve`, and alone in `worker`: listeners, relays, schedulers.
@@ -132,7 +140,7 @@ struct AppDependencies: Sendable {
             events,
             EventOutbox(
                 database: database, bus: events,
-                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows"))],
+                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows")), annotation.eventConsumer],
                 logger: Logger(label: "platform.events")),
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
@@ -140,7 +148,21 @@ struct AppDependencies: Sendable {
             BlobSweeper(
                 database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), graceSeconds: config.files.sweepGraceSeconds,
                 interval: .seconds(config.files.sweepIntervalSeconds), logger: Logger(label: "platform.storage")),
-        ]
+            // After the database: shut down before it, so its last flush still has the pool.
+            UsageFlusher(
+                database: database, aggregator: telemetry.usage, interval: .seconds(config.metrics.flushSeconds),
+                retentionDays: config.metrics.retentionDays, logger: Logger(label: "platform.metrics")),
+        ] + metricsListener()
+    }
+
+    var metricsExposition: MetricsExposition { MetricsExposition(telemetry: telemetry, database: database, events: events) }
+
+    /// `/metrics` on its own port without a token, when `METRICS_PORT` is set.
+    func metricsListener() -> [any Service] {
+        guard let port = config.metrics.port else { return [] }
+        let router = Router(context: AppRequestContext.self)
+        PrometheusController(exposition: metricsExposition, token: nil).register(in: RouteRegistry(router: router, table: RouteTable()))
+        return [Application(router: router, configuration: .init(address: .hostname(config.metrics.host, port: port), serverName: "platform-metrics"))]
     }
 }
 
@@ -173,6 +195,7 @@ func buildApplication(
 func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware<AppRequestContext> { context, id in context.requestID = id })
+    router.add(middleware: TelemetryMiddleware(telemetry: dependencies.telemetry))
     let identifier = RateLimitIdentifier(tokens: dependencies.tokens, database: dependencies.database)
     router.add(middleware: RateLimitMiddleware(
         limiter: dependencies.rateLimiter, policy: RateLimitPolicy(
@@ -180,7 +203,7 @@ func buildRouter(_ dependencies: AppDependencies, table: RouteTable = RouteTable
             planPerMinute: dependencies.config.rateLimit.planRequestsPerMinute),
         plans: TenantPlanCache(tenants: dependencies.tenants), identify: { await identifier.identify($0) }))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: table))
-    router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys))
+    router.add(middleware: AuthenticationMiddleware(auth: dependencies.auth, keys: dependencies.apiKeys, selfAuthenticated: ["/metrics"]))
     router.add(middleware: dependencies.annotation.requestLogMiddleware)
     let registry = RouteRegistry(router: router, table: table)
     registerRoutes(in: registry, dependencies)
@@ -207,6 +230,12 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
-    APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
+    dependencies.metrics.register(in: registry)
+    if let token = dependencies.config.metrics.token {
+        PrometheusController(exposition: dependencies.metricsExposition, token: token).register(in: registry)
+    }
+    APIDocsController(
+        table: registry.table, title: AppInfo.title, version: AppInfo.version, tagDescriptions: APITags.descriptions,
+        assetsDirectory: dependencies.config.http.docsAssetsDirectory)
         .register(in: registry)
 }

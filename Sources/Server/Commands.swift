@@ -232,7 +232,7 @@ struct OpenAPI: AsyncParsableCommand {
         let table = RouteTable()
         let database = Database(url: url, maxConnections: 1, logger: Logger(label: "platform.openapi"))
         _ = buildRouter(try await AppDependencies.make(config: documentConfig, database: database), table: table)
-        let data = try APIDocsController(table: table, title: AppInfo.title, version: AppInfo.version).documentData()
+        let data = try APIDocsController(table: table, title: AppInfo.title, version: AppInfo.version, tagDescriptions: APITags.descriptions).documentData()
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
     }

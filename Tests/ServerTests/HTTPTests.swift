@@ -153,8 +153,22 @@ struct HTTPTests {
                 try await client.execute(uri: "/docs", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-                    #expect(response.text.contains("/api/v1/health"))
+                    #expect(response.text.contains("swagger-ui-bundle.js"))
+                    #expect(response.text.contains("/docs/swagger-init.js"))
+                    // No inline script: the policy allows scripts from this origin and the CDN only.
+                    let policy = response.headers[.contentSecurityPolicy] ?? ""
+                    #expect(policy.contains("script-src 'self' https://cdn.jsdelivr.net;"))
+                    #expect(!policy.contains("unsafe-eval"))
                 }
+                #expect(try await client.get("/docs/swagger-init.js").text.contains("SwaggerUIBundle"))
+                #expect(try await client.get("/redoc").text.contains("redoc.standalone.js"))
+                // Tags carry descriptions; the main bodies have examples; both security schemes exist.
+                let document = try await client.get("/openapi.json").jsonBody
+                let tags = document["tags"]?.arrayValues ?? []
+                #expect(tags.contains { $0["name"] == "tasks" && $0["description"]?.stringValue?.isEmpty == false })
+                #expect(document["paths"]?["/api/v1/auth/login"]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"]?["username"] != nil)
+                #expect(document["components"]?["securitySchemes"]?["bearerAuth"]?["scheme"] == "bearer")
+                #expect(document["components"]?["securitySchemes"]?["apiKeyAuth"]?["name"] == "X-API-Key")
             }
         }
     }

@@ -45,3 +45,7 @@ extension APIKeyService {
         public var keys: [Entry]
     }
 }
+
+extension APIKeyService.CreateRequest: BodyExample {
+    public static var example: JSONValue { ["name": "CI uploader", "scopes": ["files:file:upload", "files:file:read"], "expires_in_days": 90] }
+}

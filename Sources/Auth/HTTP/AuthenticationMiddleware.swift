@@ -12,13 +12,18 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let auth: AuthService
     let keys: APIKeyService
+    /// Route templates that check their own credential (the Prometheus scrape token): their
+    /// `Authorization` header is theirs to read, not a platform credential.
+    let selfAuthenticated: Set<String>
 
-    public init(auth: AuthService, keys: APIKeyService) {
+    public init(auth: AuthService, keys: APIKeyService, selfAuthenticated: Set<String> = []) {
         self.auth = auth
         self.keys = keys
+        self.selfAuthenticated = selfAuthenticated
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let route = context.endpointPath, selfAuthenticated.contains(route) { return try await next(request, context) }
         var context = context
         var requestedTenant: UUID?
         if let header = request.headers[.xTenantID] {

@@ -116,8 +116,8 @@ struct AnnotationJobHandler: TaskHandler {
         }
         let failed = pipelines.filter { outcomes[$0]?.status == "failed" }
         if !failed.isEmpty && failed.count == pipelines.count {
+            // `job.failed` follows from the task's recorded failure (JobCompletionAnnouncer).
             let message = "All pipelines failed: " + failed.map { "\($0) (\(outcomes[$0]?.errorMessage ?? "error"))" }.joined(separator: "; ")
-            try await publish(.failed, row.id, tenantID: tenantID, scope: scope, data: ["error_message": .string(message)])
             throw TaskFailure(message, retryable: false)
         }
         let summary = failed.isEmpty ? nil : "Completed with errors. Failed pipelines: \(failed.joined(separator: ", "))"
@@ -129,9 +129,7 @@ struct AnnotationJobHandler: TaskHandler {
             try await store.record(final, errorMessage: summary, jobID: row.id, tenantID: tenantID, in: tx)
             try await outputs.record(blobs, outcomes: final, jobID: row.id, taskID: task.id, tenantID: tenantID, in: tx)
         }
-        try await publish(
-            .completed, row.id, tenantID: tenantID, scope: scope,
-            data: ["progress": 100, "failed_pipelines": .array(failed.map { .string($0) }), "error_message": summary.map { .string($0) } ?? .null])
+        // `job.completed` follows from the task's recorded completion (JobCompletionAnnouncer).
         return [
             "pipelines": .array(pipelines.map { .string($0) }),
             "failed_pipelines": .array(failed.map { .string($0) }),

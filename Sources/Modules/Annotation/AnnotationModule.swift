@@ -48,6 +48,9 @@ public struct AnnotationModule: Sendable {
             createdByModule: true)
     }
 
+    /// Announces `job.completed` and `job.failed` once the job's task has ended.
+    public var eventConsumer: any EventConsumer { JobCompletionAnnouncer() }
+
     /// Feeds `GET /api/v1/debug/request-log`; add it after authentication.
     public var requestLogMiddleware: RequestLogMiddleware { RequestLogMiddleware(log: requests) }
 

@@ -118,3 +118,7 @@ extension APIError {
             details: ["fields": ["model": .string("no available model is called '\(name)'")]])
     }
 }
+
+extension ChatInput: BodyExample {
+    static var example: JSONValue { ["conversation_id": .null, "message": "Summarise our Q3 release notes in three bullets.", "model": "local", "temperature": 0.7] }
+}

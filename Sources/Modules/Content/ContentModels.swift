@@ -169,3 +169,9 @@ extension APIError {
             details: ["current_status": .string(current.rawValue)])
     }
 }
+
+extension ContentItemInput: BodyExample {
+    static var example: JSONValue {
+        ["title": "Launching our API portal", "content": "# Hello\n\nThe reference now lives at /docs.", "category": "news", "seo_keywords": ["api", "docs"]]
+    }
+}

@@ -224,3 +224,7 @@ enum QueryTime {
         return nil
     }
 }
+
+extension AssetInput: BodyExample {
+    static var example: JSONValue { ["name": "Lobby camera, 2 Dec", "type": "video", "path": "s3://recordings/lobby-1202.mp4", "tags": ["lobby"], "visibility": 0] }
+}

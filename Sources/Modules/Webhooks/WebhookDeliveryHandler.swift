@@ -19,10 +19,12 @@ public struct WebhookDeliveryHandler: TaskHandler {
     let settings: WebhookDeliverySettings
     let logger = Logger(label: "platform.webhooks")
     let store = WebhookDeliveryStore()
+    let outcomes: (@Sendable (String) -> Void)?
 
-    public init(database: Database, settings: WebhookDeliverySettings) {
+    public init(database: Database, settings: WebhookDeliverySettings, outcomes: (@Sendable (String) -> Void)? = nil) {
         self.database = database
         self.settings = settings
+        self.outcomes = outcomes
     }
 
     public func run(_ job: TaskJob) async throws -> JSONValue? {
@@ -46,6 +48,7 @@ public struct WebhookDeliveryHandler: TaskHandler {
             outcome = try await send(target, to: url)
         } catch let refused as OutboundTargetPolicy.Refused {
             try await record(target, tenantID: tenantID, attempt: attempt, started: started, code: nil, error: "target refused: \(refused.reason)", excerpt: nil, in: job)
+            outcomes?("refused")
             try await finish(target, tenantID: tenantID, status: .failed, error: "target refused: \(refused.reason)", in: job)
             throw TaskFailure("target refused: \(refused.reason)", retryable: false)
         } catch is CancellationError {
@@ -57,6 +60,7 @@ public struct WebhookDeliveryHandler: TaskHandler {
             outcome = (nil, Self.describe(error), nil, nil)
         }
         try await record(target, tenantID: tenantID, attempt: attempt, started: started, code: outcome.code, error: outcome.error, excerpt: outcome.excerpt, in: job)
+        outcomes?(outcome.code.map { (200..<300).contains($0) ? "delivered" : $0 == 410 ? "gone" : "http_error" } ?? "network_error")
         if let code = outcome.code, (200..<300).contains(code) {
             try await succeed(target, tenantID: tenantID, code: code, in: job)
             return ["status_code": .int(Int64(code)), "attempt": .int(Int64(attempt))]

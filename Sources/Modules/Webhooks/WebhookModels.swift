@@ -117,3 +117,7 @@ extension APIError {
         APIError(.conflict, code: "DELIVERY_PENDING", message: "The delivery is still being attempted", details: ["status": "pending"])
     }
 }
+
+extension CreateEndpoint: BodyExample {
+    static var example: JSONValue { ["url": "https://hooks.example.com/platform", "events": ["task.completed", "content.published"], "description": "Ops alerts"] }
+}

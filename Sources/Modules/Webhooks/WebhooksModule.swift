@@ -11,10 +11,14 @@ import TaskEngine
 public struct WebhooksModule: Sendable {
     let database: Database
     let settings: WebhookDeliverySettings
+    let outcomes: (@Sendable (String) -> Void)?
 
-    public init(database: Database, config: PlatformConfig.Webhooks) {
+    /// - Parameter outcomes: told each delivery attempt's outcome (`delivered`, `http_error`,
+    ///   `network_error`, `refused`, `gone`), for metrics.
+    public init(database: Database, config: PlatformConfig.Webhooks, outcomes: (@Sendable (String) -> Void)? = nil) {
         self.database = database
         self.settings = WebhookDeliverySettings(config: config)
+        self.outcomes = outcomes
     }
 
     public func register(in registry: RouteRegistry) {
@@ -26,7 +30,7 @@ public struct WebhooksModule: Sendable {
 
     /// The delivery handler every worker runs.
     public func register(handlers: inout TaskHandlerRegistry) {
-        handlers.register(WebhookDeliveryHandler.taskType, WebhookDeliveryHandler(database: database, settings: settings), isInternal: true)
+        handlers.register(WebhookDeliveryHandler.taskType, WebhookDeliveryHandler(database: database, settings: settings, outcomes: outcomes), isInternal: true)
     }
 
     /// The event-outbox consumer that turns events into deliveries.

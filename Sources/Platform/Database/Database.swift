@@ -14,6 +14,23 @@ public final class Database: Service, Sendable {
     public let maxConnections: Int
     let url: DatabaseURL
     private let inFlight = Atomic<Int>(0)
+    private let poolObserver = Mutex<PoolObserver?>(nil)
+
+    /// Told when a transaction starts and stops waiting for a pooled connection, and how long
+    /// the wait (with BEGIN) took: the pool's saturation, for metrics.
+    public struct PoolObserver: Sendable {
+        public var waiting: @Sendable (_ started: Bool) -> Void
+        public var acquired: @Sendable (Duration) -> Void
+
+        public init(waiting: @escaping @Sendable (Bool) -> Void, acquired: @escaping @Sendable (Duration) -> Void) {
+            self.waiting = waiting
+            self.acquired = acquired
+        }
+    }
+
+    public func observePool(_ observer: PoolObserver) {
+        poolObserver.withLock { $0 = observer }
+    }
 
     public init(url: DatabaseURL, maxConnections: Int, logger: Logger) {
         self.client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
@@ -90,9 +107,12 @@ public final class Database: Service, Sendable {
     private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
+        let wait = poolObserver.withLock { $0 }.map { PoolWait(observer: $0) }
+        defer { wait?.end(acquired: false) }
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+                wait?.end(acquired: true)
+                return try await body(connection)
             }
         } catch let error as PostgresTransactionError {
             // Hand back what actually went wrong (an APIError from the closure, a constraint
@@ -165,5 +185,23 @@ public enum DatabaseErrors {
         default:
             return nil
         }
+    }
+}
+
+/// One transaction's wait for a connection, reported once whichever way it ends.
+final class PoolWait: Sendable {
+    let observer: Database.PoolObserver
+    let asked = ContinuousClock.now
+    let ended = Mutex(false)
+
+    init(observer: Database.PoolObserver) {
+        self.observer = observer
+        observer.waiting(true)
+    }
+
+    func end(acquired: Bool) {
+        guard ended.withLock({ ended in defer { ended = true }; return !ended }) else { return }
+        observer.waiting(false)
+        if acquired { observer.acquired(ContinuousClock.now - asked) }
     }
 }

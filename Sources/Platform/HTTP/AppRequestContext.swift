@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PlatformDatabase
 import PlatformSupport
+import Synchronization
 
 /// The request context of every route: request id, client address and, once authentication
 /// has run, the caller.
@@ -11,7 +12,13 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String
     public var clientAddress: SocketAddress?
-    public var principal: Principal?
+    /// The caller, once authentication has run; also noted in `facts` for the middleware
+    /// outside authentication (usage accounting), which holds an earlier copy of the context.
+    public var principal: Principal? {
+        didSet { facts.note(principal) }
+    }
+    /// Shared by every copy of this request's context.
+    public let facts = RequestFacts()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -59,4 +66,34 @@ extension AuthenticatedContext {
         guard let id = parameters.get(name, as: UUID.self) else { throw notFound }
         return id
     }
+}
+
+/// What inner middleware learned about a request, for outer middleware that sees the request
+/// before them (contexts are values: an outer one keeps its own copy). One per request.
+public final class RequestFacts: Sendable {
+    public struct Caller: Sendable, Equatable {
+        public var tenantID: UUID
+        public var userID: UUID
+        /// `session` or `api_key`.
+        public var credential: String
+    }
+
+    private let caller = Mutex<Caller?>(nil)
+
+    public init() {}
+
+    func note(_ principal: Principal?) {
+        let noted = principal.map { principal -> Caller in
+            let credential: String
+            switch principal.credential {
+            case .session: credential = "session"
+            case .apiKey: credential = "api_key"
+            }
+            return Caller(tenantID: principal.tenantID, userID: principal.userID, credential: credential)
+        }
+        caller.withLock { $0 = noted }
+    }
+
+    /// The authenticated caller, if authentication found one.
+    public var authenticated: Caller? { caller.withLock { $0 } }
 }

@@ -12,6 +12,8 @@ public struct PlatformConfig: Sendable {
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
+        /// Swagger UI's and Redoc's files for `/docs` and `/redoc` (offline); nil: a CDN.
+        public var docsAssetsDirectory: String? = nil
     }
 
     public struct DatabaseSettings: Sendable {
@@ -130,12 +132,13 @@ public struct PlatformConfig: Sendable {
     public var webhooks: Webhooks
     public var files: Files
     public var annotation: Annotation
+    public var metrics: Metrics
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
     /// Days dispatched events stay in `event_log` (SSE resume and task histories reach back this far).
     public var eventLogRetentionDays: Int
-    /// The model providers' variables (`OLLAMA_*`, `OPENAI_*`, `MODEL_*`), read by the Providers library.
+    /// The model providers' variables (`OLLAMA_*`, `OPENAI_*`, `ANTHROPIC_*`, `MODEL_*`), read by the Providers library.
     public var providerEnvironment: [String: String] = [:]
     public var jwt: JWT
     public var rateLimit: RateLimit
@@ -163,7 +166,7 @@ public struct PlatformConfig: Sendable {
         }
         var config = try PlatformConfig(reader: ConfigReader(providers: providers))
         config.providerEnvironment = environment.filter { key, _ in
-            key.hasPrefix("OLLAMA_") || key.hasPrefix("OPENAI_") || key.hasPrefix("MODEL_")
+            key.hasPrefix("OLLAMA_") || key.hasPrefix("OPENAI_") || key.hasPrefix("ANTHROPIC_") || key.hasPrefix("MODEL_")
         }
         return config
     }
@@ -172,7 +175,8 @@ public struct PlatformConfig: Sendable {
         let values = Values(reader: reader)
         http = HTTP(
             host: values.string("http.host", env: "HTTP_HOST") ?? "127.0.0.1",
-            port: try values.int("http.port", env: "HTTP_PORT", default: 8080, range: 0...65535))
+            port: try values.int("http.port", env: "HTTP_PORT", default: 8080, range: 0...65535),
+            docsAssetsDirectory: values.string("docs.assets.dir", env: "DOCS_ASSETS_DIR"))
         let url = try values.string("database.url", env: "DATABASE_URL").map { text in
             do { return try DatabaseURL(parsing: text) } catch let error as ConfigurationError { throw ConfigurationError("DATABASE_URL \(error.message)") }
         }
@@ -214,6 +218,7 @@ public struct PlatformConfig: Sendable {
             syncWaitSeconds: try values.int("flows.sync.wait.seconds", env: "FLOWS_SYNC_WAIT_SECONDS", default: 30, range: 1...300),
             schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),
             publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
+        metrics = try Self.metrics(values)
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {

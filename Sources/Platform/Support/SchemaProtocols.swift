@@ -18,3 +18,9 @@ extension SchemaEnum where Self: CaseIterable & RawRepresentable, RawValue == St
         return first
     }
 }
+
+/// A request body with an example for the API reference (`/docs`): a realistic body that
+/// the route accepts.
+public protocol BodyExample {
+    static var example: JSONValue { get }
+}

@@ -130,8 +130,14 @@ public final class TaskWorker: Service {
     private let running = Atomic<Int>(0)
     /// Per running task, a way to make its lease watcher look now (a cancellation arrived).
     private let watchers = Mutex<[UUID: AsyncStream<Void>.Continuation]>([:])
+    /// Told how each run ended (type, outcome, time spent), for metrics.
+    let observer: (@Sendable (_ type: String, _ outcome: String, _ duration: Duration) -> Void)?
 
-    public init(database: Database, bus: EventBus?, handlers: TaskHandlerRegistry, settings: Settings = Settings(), logger: Logger, id: String? = nil) {
+    public init(
+        database: Database, bus: EventBus?, handlers: TaskHandlerRegistry, settings: Settings = Settings(), logger: Logger, id: String? = nil,
+        observer: (@Sendable (_ type: String, _ outcome: String, _ duration: Duration) -> Void)? = nil
+    ) {
+        self.observer = observer
         self.database = database
         self.bus = bus
         self.handlers = handlers
@@ -233,6 +239,16 @@ public final class TaskWorker: Service {
         case interrupted
         case lost
         case deferred(TaskDeferral)
+
+        var label: String {
+            switch self {
+            case .finished: "completed"
+            case .threw: "failed"
+            case .interrupted: "interrupted"
+            case .lost: "lost"
+            case .deferred: "deferred"
+            }
+        }
     }
 
     /// Runs one claimed task to an outcome and records it, if the lease is still ours.
@@ -253,6 +269,7 @@ public final class TaskWorker: Service {
             check.finish()
             _ = watchers.withLock { $0.removeValue(forKey: task.id) }
         }
+        let started = ContinuousClock.now
         let outcome: Outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {
                 do {
@@ -294,6 +311,7 @@ public final class TaskWorker: Service {
             group.cancelAll()
             return result
         }
+        observer?(task.taskType, outcome.label, ContinuousClock.now - started)
         // Recorded even when the worker is being cancelled (the drain's hand-back must land).
         await Task { await self.record(outcome, of: task) }.value
     }

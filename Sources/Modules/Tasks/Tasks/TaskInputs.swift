@@ -127,3 +127,9 @@ extension APIError {
         APIError(.conflict, code: "TASK_RUNNING", message: "The task is running; cancel it first", details: ["current_status": .string(status.rawValue)])
     }
 }
+
+extension TaskInputs.CreateTask: BodyExample {
+    static var example: JSONValue {
+        ["task_type": "wait", "task_name": "Warm the cache", "priority": 5, "task_input": ["seconds": 2], "enqueue": true]
+    }
+}

@@ -7,11 +7,16 @@ public struct OpenAPIDocument {
     public var title: String
     public var version: String
     public var routes: [RouteDeclaration]
+    /// What each tag (a module's group of routes) is about, for the reference's sections.
+    public var tagDescriptions: [String: String]
+    public var description: String?
 
-    public init(title: String, version: String, routes: [RouteDeclaration]) {
+    public init(title: String, version: String, routes: [RouteDeclaration], tagDescriptions: [String: String] = [:], description: String? = nil) {
         self.title = title
         self.version = version
         self.routes = routes
+        self.tagDescriptions = tagDescriptions
+        self.description = description
     }
 
     public func build() -> JSONValue {
@@ -42,9 +47,17 @@ public struct OpenAPIDocument {
                 "apiKeyAuth": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
             ],
         ]
+        var info: [String: JSONValue] = ["title": .string(title), "version": .string(version)]
+        if let description { info["description"] = .string(description) }
+        let tags = Set(routes.map(\.tag)).sorted().map { tag -> JSONValue in
+            var entry: [String: JSONValue] = ["name": .string(tag)]
+            if let text = tagDescriptions[tag] { entry["description"] = .string(text) }
+            return .object(entry)
+        }
         return [
             "openapi": "3.1.0",
-            "info": ["title": .string(title), "version": .string(version)],
+            "info": .object(info),
+            "tags": .array(tags),
             "paths": .object(paths.mapValues { .object($0) }),
             "components": .object(components),
         ]
@@ -70,9 +83,11 @@ public struct OpenAPIDocument {
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
 
         if let body = route.requestBody {
+            var media: [String: JSONValue] = ["schema": Self.schema(body, schemas: schemas)]
+            if case .type(let type) = body, let example = type as? any BodyExample.Type { media["example"] = example.example }
             operation["requestBody"] = [
                 "required": .bool(route.requestBodyRequired),
-                "content": .object([route.requestContentType: ["schema": Self.schema(body, schemas: schemas)]]),
+                "content": .object([route.requestContentType: .object(media)]),
             ]
         }
 
