@@ -13,6 +13,7 @@ import PlatformDatabase
 import PlatformHTTP
 import PlatformServices
 import PlatformSupport
+import Production
 import Providers
 import ServiceLifecycle
 import Settings
@@ -56,6 +57,7 @@ struct AppDependencies: Sendable {
     let media: MediaModule
     let annotation: AnnotationModule
     let chat: ChatModule
+    let production: ProductionModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -97,8 +99,13 @@ struct AppDependencies: Sendable {
             storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
+        let production = ProductionModule(
+            database: database, registry: workflows.registryAccess, publicBaseURL: config.workflows.publicBaseURL,
+            refusedTaskTypes: handlers.reservedTaskTypes.union(handlers.internalTaskTypes))
+        production.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
+        production.register(taskViews: &taskViews)
 
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
@@ -114,7 +121,8 @@ struct AppDependencies: Sendable {
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
             media: media,
             annotation: annotation,
-            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+            chat: ChatModule(database: database, providers: providers, directory: aiModels),
+            production: production)
     }
 
     /// A task worker over this process's pool and bus.
@@ -132,7 +140,7 @@ struct AppDependencies: Sendable {
             events,
             EventOutbox(
                 database: database, bus: events,
-                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows"))],
+                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows")), production.eventConsumer],
                 logger: Logger(label: "platform.events")),
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
@@ -205,6 +213,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
+    dependencies.production.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }
