@@ -168,8 +168,8 @@ struct ProductionRouteTests {
                 #expect(counted["tasks"]?.arrayValues?.count == 2)
 
                 // recalculate-tasks repairs counters that drifted.
-                try await database.withPlatformScope { tx in
-                    try await tx.query("UPDATE projects SET total_tasks = 99, completed_tasks = 42, failed_tasks = 7 WHERE id = \(UUID(uuidString: id) ?? UUID())")
+                _ = try await database.withPlatformScope { tx in
+                    try await tx.execute("UPDATE projects SET total_tasks = 99, completed_tasks = 42, failed_tasks = 7 WHERE id = \(UUID(uuidString: id) ?? UUID())")
                 }
                 let recounted = try await client.post("/api/v1/projects/\(id)/recalculate-tasks", [:], headers: root).jsonBody
                 #expect(recounted["total_tasks"] == 2)
