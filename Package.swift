@@ -239,12 +239,18 @@ let package = Package(
             path: "Sources/Modules/Metrics",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Production",
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices"],
+            path: "Sources/Modules/Production",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics",
+                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

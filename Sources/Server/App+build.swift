@@ -15,6 +15,7 @@ import PlatformHTTP
 import PlatformServices
 import PlatformSupport
 import PlatformTelemetry
+import Production
 import Providers
 import ServiceLifecycle
 import Settings
@@ -61,6 +62,7 @@ struct AppDependencies: Sendable {
     let annotation: AnnotationModule
     let chat: ChatModule
     let metrics: MetricsModule
+    let production: ProductionModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -104,8 +106,13 @@ struct AppDependencies: Sendable {
             storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
+        let production = ProductionModule(
+            database: database, registry: workflows.registryAccess, publicBaseURL: config.workflows.publicBaseURL,
+            refusedTaskTypes: handlers.reservedTaskTypes.union(handlers.internalTaskTypes))
+        production.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
+        production.register(taskViews: &taskViews)
 
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
@@ -122,7 +129,8 @@ struct AppDependencies: Sendable {
             media: media,
             annotation: annotation,
             chat: ChatModule(database: database, providers: providers, directory: aiModels),
-            metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog))
+            metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog),
+            production: production)
     }
 
     /// A task worker over this process's pool and bus.
@@ -140,7 +148,7 @@ struct AppDependencies: Sendable {
             events,
             EventOutbox(
                 database: database, bus: events,
-                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows")), annotation.eventConsumer],
+                consumers: [webhooks.eventConsumer, workflows.eventConsumer(logger: Logger(label: "platform.workflows")), annotation.eventConsumer, production.eventConsumer],
                 logger: Logger(label: "platform.events")),
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
@@ -231,6 +239,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
     dependencies.metrics.register(in: registry)
+    dependencies.production.register(in: registry)
     if let token = dependencies.config.metrics.token {
         PrometheusController(exposition: dependencies.metricsExposition, token: token).register(in: registry)
     }

@@ -22,6 +22,7 @@ public struct WorkflowsModule: Sendable {
     let syncWait: Duration
     let schedulerInterval: Duration
     let sealer: SecretSealer?
+    let targets: OutboundTargetPolicy
 
     /// - Parameter extraKinds: node kinds other modules contribute (`operator`, `annotation`, ...).
     public init(
@@ -33,6 +34,7 @@ public struct WorkflowsModule: Sendable {
         self.bus = bus
         self.syncWait = syncWait
         self.sealer = sealer
+        self.targets = targets
         let waiter = TaskWaiter(database: database, bus: bus)
         // The subflow kind needs the finished registry, which holds the subflow kind.
         let finished = RegistryCell()
@@ -71,6 +73,11 @@ public struct WorkflowsModule: Sendable {
         let workflowRegistry = registry.group("/api/v1/workflow-registry", tag: "workflow registry")
         RegistryController(database: database, sealer: sealer).register(in: workflowRegistry)
         CallbackController(database: database, sealer: sealer).register(in: workflowRegistry)
+    }
+
+    /// The registry of n8n workflows as a platform capability, for modules that trigger them.
+    public var registryAccess: any WorkflowRegistryAccess {
+        RegistryGateway(database: database, sealer: sealer, policy: targets, client: HTTPRequestKind.sharedClient)
     }
 
     /// Starts event-triggered workflows; an event outbox consumer.
