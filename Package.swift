@@ -218,12 +218,23 @@ let package = Package(
             path: "Sources/Modules/Media",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Analysis",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            path: "Sources/Modules/Analysis",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation",
+                "PlatformArtifacts", "Media", "Annotation", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

@@ -1,3 +1,4 @@
+import Analysis
 import Annotation
 import AsyncHTTPClient
 import Auth
@@ -56,6 +57,7 @@ struct AppDependencies: Sendable {
     let media: MediaModule
     let annotation: AnnotationModule
     let chat: ChatModule
+    let analysis: AnalysisModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -97,6 +99,11 @@ struct AppDependencies: Sendable {
             storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
+        let analysis = AnalysisModule(
+            database: database, settings: config.analysis, http: http,
+            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), assets: media.assetCatalog,
+            files: files.directory, storageDirectory: config.storageDirectory, tenantQuotaBytes: config.files.tenantQuotaBytes, artifacts: ArtifactStore())
+        analysis.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
 
@@ -114,7 +121,8 @@ struct AppDependencies: Sendable {
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
             media: media,
             annotation: annotation,
-            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+            chat: ChatModule(database: database, providers: providers, directory: aiModels),
+            analysis: analysis)
     }
 
     /// A task worker over this process's pool and bus.
@@ -137,6 +145,7 @@ struct AppDependencies: Sendable {
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),
+            analysis.scheduler(logger: Logger(label: "platform.analysis")),
             BlobSweeper(database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), logger: Logger(label: "platform.storage")),
         ]
     }
@@ -205,6 +214,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
+    dependencies.analysis.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

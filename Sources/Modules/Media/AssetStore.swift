@@ -89,6 +89,13 @@ struct AssetStore: Sendable {
             decoding: StoredAsset.self)
     }
 
+    /// The tenant's live assets among `ids`.
+    func findAll(_ ids: [UUID], tenantID: UUID, in tx: DatabaseTransaction) async throws -> [StoredAsset] {
+        try await tx.rows(
+            "SELECT \(unescaped: Self.columns) FROM media_assets a WHERE a.tenant_id = \(tenantID) AND a.id = ANY(\(ids)) AND a.deleted_at IS NULL",
+            decoding: StoredAsset.self)
+    }
+
     /// The caller's tenant's asset, or another tenant's public one (row-level security admits
     /// exactly those); own rows first.
     func findReadable(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> StoredAsset? {
