@@ -149,6 +149,14 @@ struct AnalysisMediaTests {
                     #expect(failed["error_message"]?.stringValue?.contains("larger than the download limit of 10000 bytes") == true)
                     #expect(try await client.get("/api/v1/assets", headers: root).jsonBody["total"] == 0)
                     #expect(try await client.get("/api/v1/analysis/videos", headers: root).jsonBody[0]?["is_downloaded"] == false)
+
+                    // An analysis waiting for a download that fails is cancelled with it; the video is left as it was.
+                    let analysis = try await client.post("/api/v1/analysis/videos/\(video)/analyze", [:], headers: root)
+                    #expect(analysis.jsonBody["waits_for"] != .null, "\(analysis.text)")
+                    let ended = try await client.finishedTask(analysis.jsonBody["job_id"]?.stringValue ?? "", headers: root, within: 120)
+                    #expect(ended["status"] == "cancelled" && ended["error_message"]?.stringValue?.contains("dependency") == true, "\(ended)")
+                    let after = try await client.get("/api/v1/analysis/videos", headers: root).jsonBody[0]
+                    #expect(after?["analysis_status"] == .null && after?["is_downloaded"] == false)
                 }
             }
         }

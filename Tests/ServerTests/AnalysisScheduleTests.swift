@@ -154,34 +154,52 @@ struct AnalysisScheduleTests {
         }
     }
 
-    @Test("quota exhaustion waits for the quota backoff, rate limits retry within the call, a refused key fails at once")
+    @Test("quota exhaustion waits for the quota backoff (and the waiting crawl is re-prioritised, cancelled and queued again), rate limits retry within the call, a refused key fails at once")
     func apiFailures() async throws {
         let stub = YouTubeStub()
         try await withStubServer(stub.router) { base in
             try await withTestDatabase("analysis_api_failures", runPool: false) { database, _ in
                 let dependencies = try await makeDependencies(
-                    database, analysisEnvironment(base, storage: temporaryDirectory("analysis-quota"), extra: ["YOUTUBE_QUOTA_BACKOFF_SECONDS": "2"]))
+                    database, analysisEnvironment(base, storage: temporaryDirectory("analysis-quota"), extra: ["YOUTUBE_QUOTA_BACKOFF_SECONDS": "600"]))
                 try await buildApplication(dependencies).test(.router) { client in
                     _ = try await Fixtures(dependencies).setup("anq")
                     let root = bearer(try await client.login("anq-root")["access_token"])
                     #expect(try await client.storeYouTubeKey(YouTubeStub.key, headers: root).status == .ok)
 
+                    // The day's quota is spent: the attempt fails and the next waits for the quota backoff.
                     stub.update { $0.quotaFailures = 1 }
                     let added = try await client.post(
                         "/api/v1/analysis/accounts/quick-add", ["channel_url": "https://www.youtube.com/@stubchannel", "crawl_videos": false], headers: root)
                     let task = try #require(try await client.get("/api/v1/analysis/tasks?account_id=\(added.jsonBody.id)", headers: root).jsonBody[0]?.id)
-                    let done = try await client.finishedTask(task, headers: root, within: 90)
-                    #expect(done["status"] == "completed" && done["attempts"] == 2, "\(done)")
+                    var waiting: JSONValue = .null
+                    #expect(try await eventually(within: 90) {
+                        waiting = try await client.get("/api/v1/tasks/\(task)", headers: root).jsonBody
+                        return waiting["status"] == "queued" && waiting["attempts"] == 1
+                    })
+                    #expect(waiting["error_message"]?.stringValue?.contains("quota exceeded") == true, "\(waiting)")
                     let events = try await client.get("/api/v1/tasks/\(task)/events?limit=100", headers: root).jsonBody["items"]?.arrayValues ?? []
                     let retry = try #require(events.first { $0["type"] == "task.retry_scheduled" })
-                    // The quota backoff (2 s), not the engine's (100 ms doubling).
-                    #expect(retry["data"]?["retry_in_seconds"] == 2 || retry["data"]?["retry_in_seconds"] == 2.0, "\(retry)")
+                    #expect(retry["data"]?["retry_in_seconds"] == 600 || retry["data"]?["retry_in_seconds"] == 600.0, "\(retry)")
+
+                    // While it waits it can be re-prioritised and cancelled; cancelled, queued again, it runs at once.
+                    let raised = try await client.put("/api/v1/analysis/tasks/\(task)", ["priority": 80], headers: root)
+                    #expect(raised.status == .ok && raised.jsonBody["priority"] == 80 && raised.jsonBody["status"] == "queued")
+                    let cancelled = try await client.put("/api/v1/analysis/tasks/\(task)", ["status": "cancelled"], headers: root)
+                    #expect(cancelled.status == .ok && cancelled.jsonBody["status"] == "cancelled")
+                    #expect(try await client.put("/api/v1/analysis/tasks/\(task)", ["status": "cancelled"], headers: root).status == .conflict)
+                    #expect(try await client.put("/api/v1/analysis/tasks/\(task)", ["priority": 10], headers: root).status == .conflict)
+                    #expect(try await client.put("/api/v1/analysis/tasks/\(task)", ["status": "running"], headers: root).status == .unprocessableContent)
+                    #expect(try await client.put("/api/v1/analysis/tasks/\(task)", [:], headers: root).status == .unprocessableContent)
+                    let requeued = try await client.put("/api/v1/analysis/tasks/\(task)", ["status": "queued"], headers: root)
+                    #expect(requeued.status == .ok)
+                    let done = try await client.finishedTask(task, headers: root, within: 90)
+                    #expect(done["status"] == "completed" && done["attempts"] == 1, "\(done)")
 
                     stub.update { $0.rateLimits = 2 }
                     let crawl = try await client.post("/api/v1/analysis/accounts/\(added.jsonBody.id)/trigger-crawl", ["crawl_videos": false], headers: root)
                     let rateLimited = try await client.finishedTask(crawl.jsonBody.id, headers: root, within: 90)
                     #expect(rateLimited["status"] == "completed" && rateLimited["attempts"] == 1, "\(rateLimited)")
-                    // Quota: two attempts of one call; rate limit: two 429s and the answer, in one attempt.
+                    // Quota: one refused call and one answered; rate limit: two 429s and the answer, in one attempt.
                     #expect(stub.requests("channels").count == 5)
 
                     #expect(try await client.storeYouTubeKey("wrong-key", headers: root).status == .ok)

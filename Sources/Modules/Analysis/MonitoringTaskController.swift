@@ -10,7 +10,6 @@ import TaskEngine
 struct MonitoringTaskController: Sendable {
     let database: Database
     let store = MonitoringTaskStore()
-    let videos = VideoStore()
 
     func register(in routes: RouteGroup) {
         routes.get(
@@ -53,9 +52,6 @@ struct MonitoringTaskController: Sendable {
             case .cancelled?:
                 _ = try await TaskStore.transition(
                     id, tenantID: tenantID, to: .cancelled, change: TaskStatusChange(errorMessage: "cancelled by a user"), kind: .task, in: tx)
-                if task.taskType == .videoAnalysis, let video = task.videoId {
-                    try await videos.setAnalysis(video, tenantID: tenantID, status: .failed, results: nil, error: "the analysis was cancelled", in: tx)
-                }
             case .queued?:
                 guard task.status == .failed || task.status == .cancelled else {
                     throw APIError(

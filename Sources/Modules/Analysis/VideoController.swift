@@ -156,7 +156,6 @@ struct VideoController: Sendable {
                 input: ["video_id": .string(found.id.uuidString.lowercased()), "pipelines": .array(pipelines.map { .string($0) })])
             if outcome != "already_downloaded", let download { new.dependencies = [download.id] }
             let task = try await tasks.create(new, tenantID: tenantID, ownerID: context.principal.userID, in: tx)
-            try await store.markAnalysisPending(found.id, tenantID: tenantID, in: tx)
             return AnalyzeResult(
                 message: new.dependencies.isEmpty ? "Shot analysis queued" : "Shot analysis queued after the video's download",
                 jobId: task.id, status: task.status.rawValue, waitsFor: new.dependencies.first)

@@ -106,10 +106,4 @@ struct VideoStore: Sendable {
             WHERE tenant_id = \(tenantID) AND id = \(id)
             """)
     }
-
-    /// Marks a waiting analysis `pending`, keeping earlier results until the new ones land.
-    func markAnalysisPending(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws {
-        try await tx.run(
-            "UPDATE analysis_videos SET analysis_status = 'pending', analysis_error = NULL, updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)")
-    }
 }
