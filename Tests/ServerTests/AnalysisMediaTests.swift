@@ -69,6 +69,7 @@ struct AnalysisMediaTests {
                     #expect(other["task_output"]?["asset_id"]?.stringValue?.uppercased() == asset)
                     let flags = [done, other].compactMap { $0["task_output"]?["deduplicated"] }
                     #expect(flags.contains(.bool(false)) && flags.contains(.bool(true)), "\(flags)")
+                    #expect(try await client.get("/api/v1/files", headers: root).jsonBody["total"] == 1)
                     let downloaded = try await client.get("/api/v1/analysis/videos?limit=10", headers: root).jsonBody.arrayValues ?? []
                     let firstVideo = try #require(downloaded.first { $0.id == first })
                     #expect(firstVideo["is_downloaded"] == true && firstVideo["asset_id"] == .string(asset))

@@ -10,6 +10,7 @@ struct AssetCatalog: MediaAssetCatalog {
     let store = AssetStore()
 
     func importAsset(_ new: NewMediaAsset, tenantID: UUID, ownerID: UUID, in tx: DatabaseTransaction) async throws -> (asset: MediaAssetInfo, deduplicated: Bool) {
+        try await store.lockHash(new.sha256, tenantID: tenantID, in: tx)
         if let existing = try await store.findByHash(new.sha256, tenantID: tenantID, in: tx) { return (Self.info(existing), true) }
         guard let type = AssetType(rawValue: new.assetType) else {
             throw APIError.validation(["asset_type": "must be one of \(AssetType.allCases.map(\.rawValue).joined(separator: ", "))"])
