@@ -245,12 +245,23 @@ let package = Package(
             path: "Sources/Modules/Production",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Analysis",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformArtifacts", "MediaToolkit", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            path: "Sources/Modules/Analysis",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production",
+                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

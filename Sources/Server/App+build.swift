@@ -1,3 +1,4 @@
+import Analysis
 import Annotation
 import AsyncHTTPClient
 import Auth
@@ -63,6 +64,7 @@ struct AppDependencies: Sendable {
     let chat: ChatModule
     let metrics: MetricsModule
     let production: ProductionModule
+    let analysis: AnalysisModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -110,6 +112,11 @@ struct AppDependencies: Sendable {
             database: database, registry: workflows.registryAccess, publicBaseURL: config.workflows.publicBaseURL,
             refusedTaskTypes: handlers.reservedTaskTypes.union(handlers.internalTaskTypes))
         production.register(handlers: &handlers)
+        let analysis = AnalysisModule(
+            database: database, settings: config.analysis, http: http,
+            credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), assets: media.assetCatalog,
+            files: files.directory, storageDirectory: config.storageDirectory, tenantQuotaBytes: config.files.tenantQuotaBytes, artifacts: ArtifactStore())
+        analysis.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
         production.register(taskViews: &taskViews)
@@ -130,7 +137,8 @@ struct AppDependencies: Sendable {
             annotation: annotation,
             chat: ChatModule(database: database, providers: providers, directory: aiModels),
             metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog),
-            production: production)
+            production: production,
+            analysis: analysis)
     }
 
     /// A task worker over this process's pool and bus.
@@ -153,6 +161,7 @@ struct AppDependencies: Sendable {
             runtimeSettings,
             EventLogJanitor(database: database, retentionDays: config.eventLogRetentionDays, logger: Logger(label: "platform.events")),
             workflows.scheduler(logger: Logger(label: "platform.workflows")),
+            analysis.scheduler(logger: Logger(label: "platform.analysis")),
             BlobSweeper(
                 database: database, storage: LocalDiskBlobStorage(root: config.storageDirectory), graceSeconds: config.files.sweepGraceSeconds,
                 interval: .seconds(config.files.sweepIntervalSeconds), logger: Logger(label: "platform.storage")),
@@ -240,6 +249,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.chat.register(in: registry)
     dependencies.metrics.register(in: registry)
     dependencies.production.register(in: registry)
+    dependencies.analysis.register(in: registry)
     if let token = dependencies.config.metrics.token {
         PrometheusController(exposition: dependencies.metricsExposition, token: token).register(in: registry)
     }

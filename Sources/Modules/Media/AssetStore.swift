@@ -89,6 +89,19 @@ struct AssetStore: Sendable {
             decoding: StoredAsset.self)
     }
 
+    /// Serialises imports of the same content in the tenant until the transaction ends, so two
+    /// of them cannot both miss the other's asset and record a file each.
+    func lockHash(_ hash: String, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        try await tx.run("SELECT pg_advisory_xact_lock(hashtextextended(\(tenantID.uuidString + ":" + hash), 0))")
+    }
+
+    /// The tenant's live assets among `ids`.
+    func findAll(_ ids: [UUID], tenantID: UUID, in tx: DatabaseTransaction) async throws -> [StoredAsset] {
+        try await tx.rows(
+            "SELECT \(unescaped: Self.columns) FROM media_assets a WHERE a.tenant_id = \(tenantID) AND a.id = ANY(\(ids)) AND a.deleted_at IS NULL",
+            decoding: StoredAsset.self)
+    }
+
     /// The caller's tenant's asset, or another tenant's public one (row-level security admits
     /// exactly those); own rows first.
     func findReadable(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> StoredAsset? {

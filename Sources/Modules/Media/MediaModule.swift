@@ -37,6 +37,9 @@ public struct MediaModule: Sendable {
         artifactRoutes.registerTaskRoute(in: registry.group("/api/v1/tasks", tag: "artifacts"))
     }
 
+    /// Assets for other modules (imports of fetched content, assets they refer to).
+    public var assetCatalog: any MediaAssetCatalog { AssetCatalog(files: files) }
+
     /// Probing assets' files with ffprobe, on the task engine.
     public func register(handlers: inout TaskHandlerRegistry) {
         handlers.register(

@@ -100,8 +100,9 @@ public enum Subprocess {
         }
     }
 
-    /// The full path of `tool` on the PATH, or nil.
+    /// The full path of `tool` on the PATH (or `tool` itself when it is a path), or nil.
     public static func locate(_ tool: String) -> String? {
+        if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(tool)"

@@ -133,6 +133,7 @@ public struct PlatformConfig: Sendable {
     public var files: Files
     public var annotation: Annotation
     public var metrics: Metrics
+    public var analysis: Analysis
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
@@ -219,6 +220,7 @@ public struct PlatformConfig: Sendable {
             schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),
             publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
         metrics = try Self.metrics(values)
+        analysis = try Self.analysis(values)
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
