@@ -13,7 +13,7 @@ import Testing
 struct AnalysisMediaTests {
     @Test("yt-dlp downloads become media assets (deduplicated by hash); a failed download retried through the monitoring routes; shot analysis; delete needs force")
     func downloadAndAnalyze() async throws {
-        let clip = try analysisClip()
+        let clip = try await analysisClip()
         let hash = SHA256.hash(data: clip).map { String(format: "%02x", $0) }.joined()
         let stub = YouTubeStub(clip: clip)
         let storage = temporaryDirectory("analysis-media")
@@ -127,7 +127,7 @@ struct AnalysisMediaTests {
 
     @Test("a video larger than the download limit fails without retrying and leaves no asset")
     func sizeLimit() async throws {
-        let clip = try analysisClip()
+        let clip = try await analysisClip()
         let stub = YouTubeStub(clip: clip)
         try await withStubServer(stub.router) { base in
             try await withTestDatabase("analysis_size_limit", runPool: false) { database, _ in

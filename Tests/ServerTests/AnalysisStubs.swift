@@ -165,12 +165,12 @@ final class YouTubeStub: Sendable {
 }
 
 /// A 6 s clip with two hard cuts (test pattern, red, colour bars) and a tone: three shots.
-func analysisClip() throws -> Data {
+func analysisClip() async throws -> Data {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("analysis-clip-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("clip.mp4").path
-    let result = try AnnotationMedia.run("ffmpeg", [
+    let result = try await AnnotationMedia.run("ffmpeg", [
         "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2", "-f", "lavfi", "-i", "color=c=red:size=160x120:rate=10:duration=2",
         "-f", "lavfi", "-i", "smptebars=size=160x120:rate=10:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=6",

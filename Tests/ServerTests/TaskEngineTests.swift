@@ -77,12 +77,21 @@ func eventually(within seconds: Double = 60, _ condition: () async throws -> Boo
     return try await condition()
 }
 
-/// Runs `body` while `services` run; cancels them afterwards.
+/// Runs `body` while `services` run; cancels them afterwards: first everything that uses a
+/// pool, then the pools (`Database`), as a service group shuts down in reverse order. Cancelling
+/// a pool while its users are still asking for connections can leave the pool's shutdown
+/// waiting forever (seen as a hung test).
 func withServices<Result: Sendable>(_ services: [any Service], _ body: () async throws -> Result) async throws -> Result {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for service in services { group.addTask { try await service.run() } }
-        defer { group.cancelAll() }
-        return try await body()
+    let pools = services.compactMap { $0 as? Database }
+    let users = services.filter { !($0 is Database) }
+    return try await withThrowingTaskGroup(of: Void.self) { poolGroup in
+        for pool in pools { poolGroup.addTask { try await pool.run() } }
+        defer { poolGroup.cancelAll() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in users { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            return try await body()
+        }
     }
 }
 
