@@ -8,6 +8,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Media
+import Operators
 import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
@@ -56,6 +57,7 @@ struct AppDependencies: Sendable {
     let media: MediaModule
     let annotation: AnnotationModule
     let chat: ChatModule
+    let operators: OperatorsModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -83,9 +85,16 @@ struct AppDependencies: Sendable {
         var handlers = TaskHandlerRegistry()
         TasksModule.register(handlers: &handlers)
         webhooks.register(handlers: &handlers)
+        let operators = OperatorsModule(
+            database: database, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
+            settings: OperatorSettings(
+                cliExecutables: config.operators.cliExecutables, mcpStdioCommands: config.operators.mcpStdioCommands,
+                cliMaxSeconds: config.operators.cliMaxSeconds, cliMaxOutputBytes: config.operators.cliMaxOutputBytes),
+            storage: LocalDiskBlobStorage(root: config.storageDirectory), assets: AssetFileStore(), artifacts: ArtifactStore())
         let workflows = WorkflowsModule(
             database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
-            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL, syncWait: .seconds(config.workflows.syncWaitSeconds),
+            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL,
+            extraKinds: operators.nodeKinds, graphChecks: operators.graphChecks, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
         let media = MediaModule(
@@ -114,7 +123,8 @@ struct AppDependencies: Sendable {
                 database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
             media: media,
             annotation: annotation,
-            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+            chat: ChatModule(database: database, providers: providers, directory: aiModels),
+            operators: operators)
     }
 
     /// A task worker over this process's pool and bus.
@@ -205,6 +215,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
+    dependencies.operators.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }
