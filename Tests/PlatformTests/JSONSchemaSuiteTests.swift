@@ -13,7 +13,7 @@ struct JSONSchemaSuiteTests {
 
     static let files = [
         "type", "properties", "required", "additionalProperties", "items", "prefixItems", "enum", "const", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "ref", "defs", "allOf", "anyOf",
+        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "ref", "allOf", "anyOf",
         "oneOf", "not", "boolean_schema", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
         "optional/format/date-time", "optional/format/uri", "optional/format/uuid", "optional/format/email",
     ]
@@ -28,10 +28,6 @@ struct JSONSchemaSuiteTests {
         "ref: order of evaluation: $id and $ref": "$id-based resolution of relative references",
         "ref: order of evaluation: $id and $anchor and $ref": "$anchor",
         "ref: simple URN base URI with $ref via the URN": "URN base URIs",
-        "ref: simple URN base URI with JSON pointer": "URN base URIs",
-        "ref: URN base URI with NSS": "URN base URIs",
-        "ref: URN base URI with r-component": "URN base URIs",
-        "ref: URN base URI with q-component": "URN base URIs",
         "ref: URN base URI with URN and JSON pointer ref": "URN base URIs",
         "ref: URN base URI with URN and anchor ref": "URN base URIs",
         "ref: URN ref with nested pointer ref": "URN base URIs",
@@ -39,12 +35,8 @@ struct JSONSchemaSuiteTests {
         "ref: ref to then": "$id-based resolution of relative references",
         "ref: ref to else": "$id-based resolution of relative references",
         "ref: ref with absolute-path-reference": "$id-based resolution of relative references",
-        "ref: $id with file URI still resolves pointers - *nix": "$id-based resolution of relative references",
-        "ref: $id with file URI still resolves pointers - windows": "$id-based resolution of relative references",
-        "ref: empty tokens in $ref json-pointer": "$id-based resolution of relative references",
-        "ref: $ref to $ref finds detached $anchor": "$anchor",
-        "ref: $ref with $recursiveAnchor": "$recursiveAnchor (draft 2019-09)",
-        "defs: validate definition against metaschema": "the meta-schema is applied by problems(inSchema:), not through a remote $ref",
+        "ref: ref creates new scope when adjacent to keywords": "unevaluatedProperties",
+        "not: collect annotations inside a 'not', even if collection is disabled": "unevaluatedProperties",
     ]
 
     struct Case: Decodable {

@@ -113,8 +113,8 @@ struct AlgorithmController: Sendable {
         let tenantID = context.principal.tenantID
         return Created(try await database.withTenant(context.tenant) { tx in
             guard let stored = try await store.insert(fields, tenantID: tenantID, ownerID: context.principal.userID, in: tx) else { throw APIError.algorithmCodeTaken }
-            if let version = input.initialVersion, let (implementations, evaluations) = first {
-                _ = try await store.insertVersion(version, implementations: implementations, evaluations: evaluations, algorithmID: stored.id, tenantID: tenantID, in: tx)
+            if let version = input.initialVersion, let first {
+                _ = try await store.insertVersion(version, implementations: first.0, evaluations: first.1, algorithmID: stored.id, tenantID: tenantID, in: tx)
             }
             return try await views([stored], tenantID: tenantID, in: tx)[0]
         })

@@ -165,3 +165,11 @@ enum TemplateText {
         }
     }
 }
+
+extension JSONValue {
+    /// The elements of an array, or nil.
+    var arrayItems: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+}

@@ -89,12 +89,13 @@ struct OperatorController: Sendable {
             status: input.status ?? .draft, tags: input.tags ?? [], visibility: input.visibility?.value ?? .private, visibleRoleIds: roles)
         let tenantID = context.principal.tenantID
         let view = try await database.withTenant(context.tenant) { tx -> OperatorView in
-            let first = hasVersion
-                ? try await service.version(
+            var first: NewVersion?
+            if hasVersion {
+                first = try await service.version(
                     VersionInput(version: input.version, execMode: mode, execConfig: execConfig ?? [:], inputSchema: input.inputSchema, outputSpec: input.outputSpec,
                                  config: input.config, changelog: "initial version"),
                     fallbackVersion: "1.0.0", tenantID: tenantID, in: tx)
-                : nil
+            }
             let (stored, active) = try await service.create(fields, firstVersion: first, tenantID: tenantID, ownerID: context.principal.userID, in: tx)
             try await AuditLog.append(audit("operator.create", stored.id, context), in: tx)
             return OperatorView(stored, active: active)

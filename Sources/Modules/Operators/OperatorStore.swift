@@ -156,8 +156,8 @@ struct OperatorStore: Sendable {
     func insertVersion(_ new: NewVersion, operatorID: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> StoredVersion? {
         let execConfig = try PlatformJSON.text(new.execConfig)
         let config = try PlatformJSON.text(new.config)
-        let input = try new.inputSchema.map(PlatformJSON.text)
-        let output = try new.outputSpec.map(PlatformJSON.text)
+        let input = try PlatformJSON.text(new.inputSchema)
+        let output = try PlatformJSON.text(new.outputSpec)
         return try await tx.row(
             """
             WITH v AS (

@@ -85,8 +85,9 @@ extension OperatorRunner {
         guard let server = try await mcp.server(serverID, tenantID: call.tenantID) else {
             throw OperatorRunFailure.failed("the MCP server \(serverID.uuidString.lowercased()) is not configured in this tenant")
         }
-        var arguments: [String: JSONValue] = [:]
-        if case .object(let object) = call.input { arguments = object }
+        var given: [String: JSONValue] = [:]
+        if case .object(let object) = call.input { given = object }
+        let arguments = given
         let timeout = JSONSchema.integer(settings["timeout_sec"] ?? .null).map { Duration.seconds($0) }
         let texts: [String]
         do {

@@ -123,7 +123,7 @@ public struct JSONSchema: Sendable {
         }
         if let step = keywords["multipleOf"].flatMap(Self.number), step > 0 {
             let quotient = number / step
-            if abs(quotient - quotient.rounded()) > 1e-9 { problems.append(Problem(path: path, message: "must be a multiple of \(Self.render(keywords["multipleOf"] ?? .null))")) }
+            if !quotient.isFinite || abs(quotient - quotient.rounded()) > 1e-9 { problems.append(Problem(path: path, message: "must be a multiple of \(Self.render(keywords["multipleOf"] ?? .null))")) }
         }
     }
 
@@ -191,10 +191,20 @@ public struct JSONSchema: Sendable {
         }
         var properties: [String: JSONValue] = [:]
         if case .object(let declared)? = keywords["properties"] { properties = declared }
+        var patterns: [(NSRegularExpression, JSONValue)] = []
+        if case .object(let declared)? = keywords["patternProperties"] {
+            for (pattern, sub) in declared.sorted(by: { $0.key < $1.key }) {
+                if let regex = try? NSRegularExpression(pattern: pattern) { patterns.append((regex, sub)) }
+            }
+        }
         for key in object.keys.sorted() {
             guard let value = object[key] else { continue }
+            let matching = patterns.filter { $0.0.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil }
+            for (_, sub) in matching { check(value, against: sub, path: child(key), depth: depth + 1, into: &problems) }
             if let sub = properties[key] {
                 check(value, against: sub, path: child(key), depth: depth + 1, into: &problems)
+            } else if !matching.isEmpty {
+                continue
             } else if let additional = keywords["additionalProperties"] {
                 if case .bool(false) = additional {
                     problems.append(Problem(path: child(key), message: "is not an accepted property"))
@@ -303,11 +313,11 @@ public struct JSONSchema: Sendable {
 
     static func matchesFormat(_ text: String, _ format: String) -> Bool {
         switch format {
-        case "date-time": return RFC3339.date(from: text) != nil
-        case "date": return text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil && RFC3339.date(from: text + "T00:00:00Z") != nil
+        case "date-time": return FormatCheck.dateTime(text)
+        case "date": return FormatCheck.date(text)
         case "uuid": return UUID(uuidString: text) != nil
         case "regex": return (try? NSRegularExpression(pattern: text)) != nil
-        case "email": return text.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil
+        case "email": return FormatCheck.email(text)
         case "uri":
             guard let components = URLComponents(string: text), let scheme = components.scheme, !scheme.isEmpty else { return false }
             return scheme.first?.isLetter == true
