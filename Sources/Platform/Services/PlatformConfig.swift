@@ -223,11 +223,11 @@ public struct PlatformConfig: Sendable {
             schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),
             publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
         operators = Operators(
-            cliExecutables: try Self.executables(values.string("operators.cli.executables", env: "OPERATOR_CLI_EXECUTABLES"), env: "OPERATOR_CLI_EXECUTABLES"),
+            cliExecutables: try Self.executables(values.string("operator.cli.executables", env: "OPERATOR_CLI_EXECUTABLES"), env: "OPERATOR_CLI_EXECUTABLES"),
             mcpStdioCommands: try Self.executables(
-                values.string("operators.mcp.stdio.commands", env: "OPERATOR_MCP_STDIO_COMMANDS"), env: "OPERATOR_MCP_STDIO_COMMANDS"),
-            cliMaxSeconds: try values.int("operators.cli.max.seconds", env: "OPERATOR_CLI_MAX_SECONDS", default: 60, range: 1...3600),
-            cliMaxOutputBytes: try values.int("operators.cli.max.output.bytes", env: "OPERATOR_CLI_MAX_OUTPUT_BYTES", default: 1 << 20, range: 1024...(64 << 20)))
+                values.string("operator.mcp.stdio.commands", env: "OPERATOR_MCP_STDIO_COMMANDS"), env: "OPERATOR_MCP_STDIO_COMMANDS"),
+            cliMaxSeconds: try values.int("operator.cli.max.seconds", env: "OPERATOR_CLI_MAX_SECONDS", default: 60, range: 1...3600),
+            cliMaxOutputBytes: try values.int("operator.cli.max.output.bytes", env: "OPERATOR_CLI_MAX_OUTPUT_BYTES", default: 1 << 20, range: 1024...(64 << 20)))
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
