@@ -133,10 +133,10 @@ struct OperatorWorkflowTests {
                 #expect(byNode["scenes"]?.map { $0["type"]?.stringValue ?? "" }.sorted() == ["report", "result", "timeline"], "\(artifacts)")
                 let frameAssets = byNode["frames"]?.filter { $0["type"] == "asset" } ?? []
                 #expect(frameAssets.count == 3, "\(artifacts)")
-                #expect(frameAssets.allSatisfy { $0["blob"]?["content_type"] == "image/jpeg" && $0["asset_id"]?.stringValue == assetID.lowercased() }, "\(frameAssets)")
+                #expect(frameAssets.allSatisfy { $0["blob"]?["content_type"] == "image/jpeg" && $0["asset_id"]?.stringValue?.lowercased() == assetID.lowercased() }, "\(frameAssets)")
                 let summary = byNode["summary"]?.first { $0["type"] == "result" }
                 #expect(summary?["data"]?["metadata"]?["implementation"] == "prompt", "\(String(describing: summary))")
-                #expect(summary?["data"]?["results"]?["text"]?.stringValue?.contains("The clip has 2 scenes") == true, "\(String(describing: summary))")
+                #expect(summary?["data"]?["results"]?["text"]?.stringValue?.lowercased().contains("the clip has 2 scenes") == true, "\(String(describing: summary))")
             }
         }
     }

@@ -190,8 +190,8 @@ struct TenancyHTTPTests {
                 let profile = try await client.get("/api/v1/auth/profile", headers: root)
                 #expect(profile.jsonBody["roles"] == ["super_admin"])
                 #expect(profile.jsonBody["permissions"]?.arrayCount ?? 0 > 10)
-                // Top-level directories, annotation's and the chat module's `ai` among them.
-                #expect(profile.jsonBody["menus"]?.arrayCount == 8)
+                // Top-level directories, annotation's, the chat module's `ai` and the operator center among them.
+                #expect(profile.jsonBody["menus"]?.arrayCount == 9)
                 #expect(profile.text.contains("system:users"))
                 #expect(profile.text.contains("workflows:tasks"))
                 #expect(!profile.text.contains("platform:tenants"))
