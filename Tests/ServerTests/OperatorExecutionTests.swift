@@ -158,4 +158,42 @@ struct OperatorExecutionTests {
             }
         }
     }
+
+    @Test("mcp over Streamable HTTP: a URL the outbound policy allows, a tool installed and called")
+    func mcpHTTP() async throws {
+        let port = Int.random(in: 40_000...60_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: toolsPython())
+        server.arguments = [mcpFixture(), "http", String(port)]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+        try await withTestDatabase("operators_mcp_http", runPool: false) { database, _ in
+            let dependencies = try await makeDependencies(database, ["WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"])
+            try await buildApplication(dependencies).test(.router) { client in
+                _ = try await Fixtures(dependencies).setup("oph")
+                let root = bearer(try await client.login("oph-root")["access_token"])
+                let created = try await client.post("/api/v1/operators/mcp/servers", [
+                    "name": "remote", "transport": "http", "url": .string("http://127.0.0.1:\(port)/mcp"), "timeout_sec": 5,
+                ], headers: root)
+                #expect(created.status == .created, "\(created.text)")
+                let id = created.jsonBody.id
+                // The Python server takes a moment to listen.
+                #expect(try await eventually(within: 60) {
+                    try await client.get("/api/v1/operators/mcp/servers/\(id)/tools", headers: root).status == .ok
+                })
+                let installed = try await client.post("/api/v1/operators/mcp/install", [
+                    "server_id": .string(id), "tool_name": "shout", "operator_code": "shout", "operator_name": "Shout",
+                ], headers: root)
+                #expect(installed.status == .created, "\(installed.text)")
+                let loud = try await client.post("/api/v1/operators/\(installed.jsonBody.id)/test", ["params": ["text": "abc"]], headers: root).jsonBody
+                #expect(loud["output"]?["text"] == "ABC", "\(loud)")
+                // Disabled: listed as such, and its tools are not reached.
+                #expect(try await client.put("/api/v1/operators/mcp/servers/\(id)", ["enabled": false], headers: root).jsonBody["enabled"] == false)
+                #expect(try await client.get("/api/v1/operators/mcp/servers", headers: root).jsonBody.arrayValues?.first?["status"] == "disabled")
+                #expect(try await client.get("/api/v1/operators/mcp/servers/\(id)/tools", headers: root).status == .conflict)
+            }
+        }
+    }
 }

@@ -40,8 +40,9 @@ struct DependencyStore: Sendable {
         for dependency in dependencies {
             try await tx.run(
                 """
-                INSERT INTO operator_dependencies (tenant_id, id, operator_id, depends_on_id, min_version, is_optional)
-                VALUES (\(tenantID), \(UUID.v7()), \(operatorID), \(dependency.dependsOnId), \(dependency.minVersion), \(dependency.isOptional ?? false))
+                INSERT INTO operator_dependencies (tenant_id, id, operator_id, depends_on_id, min_version, is_optional, created_at)
+                VALUES (\(tenantID), \(UUID.v7()), \(operatorID), \(dependency.dependsOnId), \(dependency.minVersion), \(dependency.isOptional ?? false),
+                        clock_timestamp())
                 """)
         }
     }

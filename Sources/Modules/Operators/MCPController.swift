@@ -42,13 +42,13 @@ struct MCPController: Sendable {
 
     func list(_ request: Request, _ context: AuthenticatedContext) async throws -> [MCPServerView] {
         let stored = try await database.withTenant(context.tenant) { tx in try await store.list(tenantID: context.principal.tenantID, in: tx) }
-        // Live status, every server at once (each bounded by its own timeout, at most 10 s here).
+        // Live status, every server at once (each bounded by its own timeout, at most 30 s here).
         return await withTaskGroup(of: (Int, MCPServerView).self) { group in
             for (index, server) in stored.enumerated() {
                 group.addTask {
                     guard server.enabled else { return (index, MCPServerView(server, status: "disabled")) }
                     var bounded = server
-                    bounded.timeoutSec = min(server.timeoutSec, 10)
+                    bounded.timeoutSec = min(server.timeoutSec, 30)
                     switch await servers.tools(bounded) {
                     case .success(let tools): return (index, MCPServerView(server, status: "online", toolCount: tools.count))
                     case .failure(let failure): return (index, MCPServerView(server, status: "offline", message: String(failure.description.prefix(300))))

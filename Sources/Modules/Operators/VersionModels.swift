@@ -45,7 +45,7 @@ struct VersionView: Codable, Sendable, ResponseEncodable {
         operatorId = stored.operatorId
         version = stored.version
         execMode = stored.execMode
-        execConfig = stored.execConfig
+        execConfig = Self.redacted(stored.execConfig)
         inputSchema = stored.inputSchema
         outputSpec = stored.outputSpec
         config = stored.config
@@ -55,6 +55,18 @@ struct VersionView: Codable, Sendable, ResponseEncodable {
         activatedAt = stored.activatedAt
         createdAt = stored.createdAt
         updatedAt = stored.updatedAt
+    }
+}
+
+extension VersionView {
+    /// `exec_config` as answered: the secrets of `http.auth_config` (token, password, key) are
+    /// never sent back, only that they are set.
+    static func redacted(_ execConfig: JSONValue) -> JSONValue {
+        guard case .object(var object) = execConfig, case .object(var http)? = object["http"], case .object(var auth)? = http["auth_config"] else { return execConfig }
+        for key in ["token", "password", "key"] where auth[key] != nil { auth[key] = "********" }
+        http["auth_config"] = .object(auth)
+        object["http"] = .object(http)
+        return .object(object)
     }
 }
 
@@ -152,7 +164,6 @@ extension APIError {
     static var versionNotFound: APIError { .notFound("Operator version", code: "OPERATOR_VERSION_NOT_FOUND") }
     static var versionTaken: APIError { .conflict("The operator already has that version", code: "OPERATOR_VERSION_EXISTS") }
     static var noPreviousVersion: APIError { .conflict("No earlier active version to roll back to", code: "OPERATOR_NO_PREVIOUS_VERSION") }
-    static var versionArchived: APIError { .conflict("An archived version cannot be activated", code: "OPERATOR_VERSION_ARCHIVED") }
     static var versionIsActive: APIError {
         .conflict("The active version cannot be archived; activate another first", code: "OPERATOR_VERSION_ACTIVE")
     }
