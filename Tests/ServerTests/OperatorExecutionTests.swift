@@ -45,6 +45,8 @@ struct OperatorExecutionTests {
                 let shell = try await make("shell", ["command": "/bin/sh", "args": ["-c", "id"]])
                 #expect(shell.status == .unprocessableContent)
                 #expect(shell.jsonBody["error"]?["details"]?["fields"]?.objectKeys == ["exec_config.cli.command"])
+                let preload = try await make("preload", ["command": "/bin/echo", "env": ["LD_PRELOAD": "/tmp/x.so", "GREETING": "hi"]])
+                #expect(preload.jsonBody["error"]?["details"]?["fields"]?.objectKeys == ["exec_config.cli.env.LD_PRELOAD"])
                 let tooLong = try await make("long", ["command": "/bin/sleep", "args": ["1"], "timeout_sec": 600])
                 #expect(tooLong.jsonBody["error"]?["details"]?["fields"]?.objectKeys == ["exec_config.cli.timeout_sec"])
 

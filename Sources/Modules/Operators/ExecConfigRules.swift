@@ -103,10 +103,24 @@ enum ExecConfigRules {
         if mode == .builtin, let pipeline = settings["pipeline"]?.stringValue, case .object(let config)? = settings["config"] {
             for (field, message) in pipelineProblems(pipeline, config) { problems["exec_config.builtin.config.\(field)"] = message }
         }
+        if mode == .cli, case .object(let env)? = settings["env"] {
+            for name in env.keys.sorted() where !safeEnvironmentName(name) {
+                problems["exec_config.cli.env.\(name)"] = "must be an upper-case name that does not steer the loader or an interpreter (LD_*, PATH, PYTHON*, ...)"
+            }
+        }
         if mode == .aiModel, let template = settings["user_prompt_template"]?.stringValue, let message = TemplateText.problem(template) {
             problems["exec_config.ai_model.user_prompt_template"] = message
         }
         return problems
+    }
+
+    /// Environment variables a `cli` operator may set: upper-case names, none that change what
+    /// the allow-listed program loads or runs (the dynamic loader's, the shells', interpreters').
+    static func safeEnvironmentName(_ name: String) -> Bool {
+        guard name.wholeMatch(of: /[A-Z][A-Z0-9_]{0,63}/) != nil else { return false }
+        let refused = ["PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "NODE_OPTIONS", "GCONV_PATH", "LOCPATH", "NLSPATH", "GLIBC_TUNABLES", "HOSTALIASES", "TMPDIR"]
+        let prefixes = ["LD_", "DYLD_", "PYTHON", "PERL", "RUBY", "MALLOC_", "BASH_FUNC", "OPERATOR_"]
+        return !refused.contains(name) && !prefixes.contains(where: name.hasPrefix)
     }
 
     static func pipelineProblems(_ pipeline: String, _ config: [String: JSONValue]) -> [String: String] {

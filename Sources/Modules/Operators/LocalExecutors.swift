@@ -17,7 +17,7 @@ extension OperatorRunner {
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "OPERATOR_INPUT": TemplateText.text(call.input)]
         if let asset = call.asset { environment["OPERATOR_ASSET_ID"] = asset.id.uuidString.lowercased() }
         if case .object(let extra)? = settings["env"] {
-            for (name, value) in extra { if let text = value.stringValue { environment[name] = text } }
+            for (name, value) in extra where ExecConfigRules.safeEnvironmentName(name) { if let text = value.stringValue { environment[name] = text } }
         }
         let limit = min(JSONSchema.integer(settings["timeout_sec"] ?? .null) ?? self.settings.cliMaxSeconds, self.settings.cliMaxSeconds)
         let directory = try Self.workDirectory()
