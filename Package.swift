@@ -256,12 +256,25 @@ let package = Package(
             path: "Sources/Modules/Analysis",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Operators",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "PlatformServices", "PlatformArtifacts", "FlowEngine", "Providers", "MediaToolkit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Sources/Modules/Operators",
+            resources: [.copy("Resources/templates.json")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production", "Analysis",
+                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production", "Analysis", "Operators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",
@@ -302,7 +315,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PlatformTests",
-            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformTesting"], swiftSettings: swiftSettings),
+            dependencies: ["PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "PlatformTesting"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthTests",
             dependencies: [
@@ -318,7 +332,7 @@ let package = Package(
             name: "ProvidersTests", dependencies: ["Providers", "PlatformTesting"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Providers", "TaskEngine", "PlatformArtifacts", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Server", "Providers", "TaskEngine", "PlatformArtifacts", "Operators", "PlatformTesting", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
     ]

@@ -10,6 +10,7 @@ import Hummingbird
 import Logging
 import Media
 import TenantMetrics
+import Operators
 import PlatformArtifacts
 import PlatformDatabase
 import PlatformHTTP
@@ -65,6 +66,7 @@ struct AppDependencies: Sendable {
     let metrics: MetricsModule
     let production: ProductionModule
     let analysis: AnalysisModule
+    let operators: OperatorsModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -94,9 +96,16 @@ struct AppDependencies: Sendable {
         var handlers = TaskHandlerRegistry()
         TasksModule.register(handlers: &handlers)
         webhooks.register(handlers: &handlers)
+        let operators = OperatorsModule(
+            database: database, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
+            settings: OperatorSettings(
+                cliExecutables: config.operators.cliExecutables, mcpStdioCommands: config.operators.mcpStdioCommands,
+                cliMaxSeconds: config.operators.cliMaxSeconds, cliMaxOutputBytes: config.operators.cliMaxOutputBytes),
+            storage: LocalDiskBlobStorage(root: config.storageDirectory), assets: AssetFileStore(), artifacts: ArtifactStore())
         let workflows = WorkflowsModule(
             database: database, bus: events, providers: providers, targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts),
-            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL, syncWait: .seconds(config.workflows.syncWaitSeconds),
+            sealer: SecretSealer(config: config), taskTypes: handlers.publicTaskTypes, publicBaseURL: config.workflows.publicBaseURL,
+            extraKinds: operators.nodeKinds, graphChecks: operators.graphChecks, syncWait: .seconds(config.workflows.syncWaitSeconds),
             schedulerInterval: .milliseconds(config.workflows.schedulerIntervalMilliseconds))
         workflows.register(handlers: &handlers)
         let media = MediaModule(
@@ -138,7 +147,8 @@ struct AppDependencies: Sendable {
             chat: ChatModule(database: database, providers: providers, directory: aiModels),
             metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog),
             production: production,
-            analysis: analysis)
+            analysis: analysis,
+            operators: operators)
     }
 
     /// A task worker over this process's pool and bus.
@@ -250,6 +260,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.metrics.register(in: registry)
     dependencies.production.register(in: registry)
     dependencies.analysis.register(in: registry)
+    dependencies.operators.register(in: registry)
     if let token = dependencies.config.metrics.token {
         PrometheusController(exposition: dependencies.metricsExposition, token: token).register(in: registry)
     }

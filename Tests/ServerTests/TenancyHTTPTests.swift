@@ -87,7 +87,8 @@ struct TenancyHTTPTests {
                         """, as: String.self)
                 }
                 #expect(memberCodes.allSatisfy {
-                    ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read", "metrics:usage:track", "production:", "analysis:"]
+                    ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read", "metrics:usage:track", "production:", "analysis:",
+                     "operator:list", "operator:read", "operator:test", "algorithm:list", "algorithm:read"]
                         .contains(where: $0.hasPrefix)
                 })
                 let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }
@@ -190,8 +191,8 @@ struct TenancyHTTPTests {
                 let profile = try await client.get("/api/v1/auth/profile", headers: root)
                 #expect(profile.jsonBody["roles"] == ["super_admin"])
                 #expect(profile.jsonBody["permissions"]?.arrayCount ?? 0 > 10)
-                // Top-level directories, annotation's, the chat module's `ai`, production's and channel analysis among them.
-                #expect(profile.jsonBody["menus"]?.arrayCount == 10)
+                // Top-level directories, annotation's, the chat module's `ai`, production's, channel analysis and the operator center among them.
+                #expect(profile.jsonBody["menus"]?.arrayCount == 11)
                 #expect(profile.text.contains("system:users"))
                 #expect(profile.text.contains("workflows:tasks"))
                 #expect(!profile.text.contains("platform:tenants"))

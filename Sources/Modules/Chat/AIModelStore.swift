@@ -57,7 +57,8 @@ struct AIModelStore: Sendable {
     }
 
     func sealedKey(_ id: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws -> ByteBuffer? {
-        try await tx.value("SELECT sealed_api_key FROM ai_models WHERE tenant_id = \(tenantID) AND id = \(id)", as: ByteBuffer.self)
+        // A model without a key has a NULL here: decode it as an optional (a plain ByteBuffer fails on NULL).
+        try await tx.value("SELECT sealed_api_key FROM ai_models WHERE tenant_id = \(tenantID) AND id = \(id)", as: ByteBuffer?.self) ?? nil
     }
 
     func list(_ filter: AIModelFilter, page: PageRequest, in tx: DatabaseTransaction) async throws -> [StoredAIModel] {

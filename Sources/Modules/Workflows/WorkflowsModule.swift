@@ -24,10 +24,12 @@ public struct WorkflowsModule: Sendable {
     let sealer: SecretSealer?
     let targets: OutboundTargetPolicy
 
-    /// - Parameter extraKinds: node kinds other modules contribute (`operator`, `annotation`, ...).
+    /// - Parameters:
+    ///   - extraKinds: node kinds other modules contribute (`operator`, `annotation`, ...).
+    ///   - graphChecks: checks of a saved graph with the tenant's data (operator connections).
     public init(
         database: Database, bus: EventBus, providers: ProviderRegistry, targets: OutboundTargetPolicy, sealer: SecretSealer?, taskTypes: [String], publicBaseURL: String? = nil,
-        extraKinds: [any FlowNodeKind] = [], syncWait: Duration = .seconds(30), schedulerInterval: Duration = .seconds(5)
+        extraKinds: [any FlowNodeKind] = [], graphChecks: [any FlowGraphCheck] = [], syncWait: Duration = .seconds(30), schedulerInterval: Duration = .seconds(5)
     ) {
         self.schedulerInterval = schedulerInterval
         self.database = database
@@ -48,6 +50,7 @@ public struct WorkflowsModule: Sendable {
             database: database, sealer: sealer, policy: targets, client: HTTPRequestKind.sharedClient, bus: bus, publicBaseURL: publicBaseURL))
         kinds.register(SubflowNodeKind(database: database, waiter: waiter, service: { WorkflowService(registry: finished.registry) }))
         for kind in extraKinds { kinds.register(kind) }
+        for check in graphChecks { kinds.register(check: check) }
         finished.set(kinds)
         self.kinds = kinds
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PlatformDatabase
 import PlatformSupport
 
 /// What `/node-types` says about a kind.
@@ -162,12 +163,31 @@ public struct FlowLogLine: Codable, Sendable, Equatable {
     }
 }
 
+/// A check of a whole graph that needs the tenant's data (an operator node's schemas against
+/// its neighbours'), run when a workflow is saved, inside the saving transaction. Modules that
+/// contribute node kinds contribute these with them.
+public protocol FlowGraphCheck: Sendable {
+    func problems(_ graph: FlowGraph, registry: FlowNodeRegistry, tenantID: UUID, in tx: DatabaseTransaction) async throws -> [FlowProblem]
+}
+
 /// The kinds a deployment knows, by id and alias.
 public struct FlowNodeRegistry: Sendable {
     private var kinds: [String: any FlowNodeKind] = [:]
     private var aliases: [String: String] = [:]
+    private var graphChecks: [any FlowGraphCheck] = []
 
     public init() {}
+
+    public mutating func register(check: any FlowGraphCheck) {
+        graphChecks.append(check)
+    }
+
+    /// What the registered graph checks find wrong with `graph` for `tenantID`.
+    public func tenantProblems(_ graph: FlowGraph, tenantID: UUID, in tx: DatabaseTransaction) async throws -> [FlowProblem] {
+        var problems: [FlowProblem] = []
+        for check in graphChecks { problems += try await check.problems(graph, registry: self, tenantID: tenantID, in: tx) }
+        return problems
+    }
 
     public mutating func register(_ kind: any FlowNodeKind) {
         let descriptor = kind.descriptor

@@ -10,6 +10,14 @@ public struct FlowProblem: Sendable, Equatable {
     /// Where in the node or edge (`config.url`, `target`), for the per-node grouping.
     public var subfield: String
     public var message: String
+
+    public init(field: String, nodeKey: String? = nil, edgeID: String? = nil, subfield: String, message: String) {
+        self.field = field
+        self.nodeKey = nodeKey
+        self.edgeID = edgeID
+        self.subfield = subfield
+        self.message = message
+    }
 }
 
 /// The checks a graph passes before it is saved and again before it runs.

@@ -11,6 +11,8 @@ public enum MediaError: Error, Sendable, Equatable {
     case timedOut(String)
     /// A tool the pipeline needs is not installed.
     case toolMissing(String)
+    /// A tool wrote more output than its caller allows and was stopped.
+    case outputTooLarge(String)
     case failed(String)
 }
 
@@ -46,7 +48,7 @@ public enum Subprocess {
     /// of exit, cancellation and time limit wins, and a process that has exited is never
     /// signalled (its pid may already belong to another process).
     final class Lifecycle: Sendable {
-        enum StopReason: Sendable { case cancelled, timedOut }
+        enum StopReason: Sendable { case cancelled, timedOut, outputLimit }
 
         struct State {
             var pid: pid_t = 0
@@ -100,7 +102,8 @@ public enum Subprocess {
         }
     }
 
-    /// The full path of `tool` on the PATH (or `tool` itself when it is a path), or nil.
+    /// The full path of `tool` on the PATH (or `tool` itself when it is a path to an executable),
+    /// or nil.
     public static func locate(_ tool: String) -> String? {
         if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -111,8 +114,12 @@ public enum Subprocess {
         return nil
     }
 
+    /// Runs `tool` (a name on the PATH or an absolute path) with `arguments` as its argv, never
+    /// through a shell. `environment` replaces the inherited one when given; `maxOutputBytes`
+    /// stops a process whose standard output grows past it (`MediaError.outputTooLarge`).
     public static func run(
-        _ tool: String, _ arguments: [String], timeout: Duration, keepOutput: Bool = true, onOutput: (@Sendable (Data) -> Void)? = nil
+        _ tool: String, _ arguments: [String], timeout: Duration, keepOutput: Bool = true, environment: [String: String]? = nil,
+        workingDirectory: String? = nil, maxOutputBytes: Int? = nil, onOutput: (@Sendable (Data) -> Void)? = nil
     ) async throws -> Output {
         guard let executable = locate(tool) else { throw MediaError.toolMissing("\(tool) is not installed (scripts/setup installs it)") }
         try Task.checkCancellation()
@@ -124,10 +131,24 @@ public enum Subprocess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        if let environment { process.environment = environment }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let collected = Collected(onOutput: onOutput, keepOutput: keepOutput)
+        let lifecycle = Lifecycle()
+        let received = Mutex(0)
         out.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             guard !data.isEmpty else { return }
+            if let maxOutputBytes {
+                let total = received.withLock { count -> Int in
+                    count += data.count
+                    return count
+                }
+                if total > maxOutputBytes {
+                    lifecycle.stop(.outputLimit)
+                    return
+                }
+            }
             if collected.keepOutput { collected.stdout.withLock { $0.append(data) } }
             collected.onOutput?(data)
         }
@@ -140,7 +161,6 @@ public enum Subprocess {
                 if buffer.count > 256 * 1024 { buffer.removeFirst(buffer.count - 128 * 1024) }
             }
         }
-        let lifecycle = Lifecycle()
         process.terminationHandler = { finished in lifecycle.exited(finished.terminationStatus) }
         do {
             try process.run()
@@ -173,6 +193,9 @@ public enum Subprocess {
         // caller asked to stop and must not mistake the result for the tool's own.
         if Task.isCancelled || lifecycle.stopReason == .cancelled { throw CancellationError() }
         if lifecycle.stopReason == .timedOut { throw MediaError.timedOut("\(tool) ran longer than \(timeout) and was stopped") }
+        if lifecycle.stopReason == .outputLimit || (maxOutputBytes.map { received.withLock { $0 } + restOut.count > $0 } ?? false) {
+            throw MediaError.outputTooLarge("\(tool) wrote more than \(maxOutputBytes ?? 0) bytes of output and was stopped")
+        }
         if !restOut.isEmpty {
             if keepOutput { collected.stdout.withLock { $0.append(restOut) } }
             collected.onOutput?(restOut)

@@ -125,8 +125,21 @@ public struct PlatformConfig: Sendable {
         public var publicBaseURL: String?
     }
 
+    /// The operator center: what a platform administrator lets operators and MCP servers run.
+    public struct Operators: Sendable {
+        /// Absolute paths of the executables `cli` operators may run (arguments as a list, no shell).
+        public var cliExecutables: [String]
+        /// Absolute paths of the executables tenants may start as stdio MCP servers.
+        public var mcpStdioCommands: [String]
+        /// Upper bound of a `cli` operator's run time.
+        public var cliMaxSeconds: Int
+        /// A `cli` operator writing more standard output than this is stopped.
+        public var cliMaxOutputBytes: Int
+    }
+
     public var http: HTTP
     public var workflows: Workflows
+    public var operators: Operators
     public var database: DatabaseSettings
     public var tasks: Tasks
     public var webhooks: Webhooks
@@ -221,6 +234,12 @@ public struct PlatformConfig: Sendable {
             publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
         metrics = try Self.metrics(values)
         analysis = try Self.analysis(values)
+        operators = Operators(
+            cliExecutables: try Self.executables(values.string("operator.cli.executables", env: "OPERATOR_CLI_EXECUTABLES"), env: "OPERATOR_CLI_EXECUTABLES"),
+            mcpStdioCommands: try Self.executables(
+                values.string("operator.mcp.stdio.commands", env: "OPERATOR_MCP_STDIO_COMMANDS"), env: "OPERATOR_MCP_STDIO_COMMANDS"),
+            cliMaxSeconds: try values.int("operator.cli.max.seconds", env: "OPERATOR_CLI_MAX_SECONDS", default: 60, range: 1...3600),
+            cliMaxOutputBytes: try values.int("operator.cli.max.output.bytes", env: "OPERATOR_CLI_MAX_OUTPUT_BYTES", default: 1 << 20, range: 1024...(64 << 20)))
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
@@ -283,6 +302,15 @@ public struct PlatformConfig: Sendable {
             throw ConfigurationError("PUBLIC_BASE_URL must be an absolute http(s) URL, such as https://api.example.com")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// A comma-separated list of absolute executable paths.
+    static func executables(_ text: String?, env: String) throws -> [String] {
+        let entries = (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for entry in entries where !entry.hasPrefix("/") || entry.contains("..") {
+            throw ConfigurationError("\(env) must list absolute paths of executables, separated by commas (got '\(entry)')")
+        }
+        return entries
     }
 
     static func plans(_ text: String) throws -> [String: Int] {

@@ -38,15 +38,6 @@ public struct JSONSchema: Sendable {
 
     public func isValid(_ value: JSONValue) -> Bool { validate(value).isEmpty }
 
-    /// Problems with a schema itself (a draft check of the keywords' own shapes): the schema
-    /// must be an object or a boolean, keyword values must have the types the specification
-    /// gives them, patterns must compile and `$ref`s must resolve.
-    public static func problems(inSchema schema: JSONValue) -> [Problem] {
-        var problems: [Problem] = []
-        MetaCheck(root: schema).check(schema, path: "", into: &problems, depth: 0)
-        return problems
-    }
-
     // MARK: - Validation
 
     func check(_ value: JSONValue, against schema: JSONValue, path: String, depth: Int, into problems: inout [Problem]) {
@@ -132,7 +123,7 @@ public struct JSONSchema: Sendable {
         }
         if let step = keywords["multipleOf"].flatMap(Self.number), step > 0 {
             let quotient = number / step
-            if abs(quotient - quotient.rounded()) > 1e-9 { problems.append(Problem(path: path, message: "must be a multiple of \(Self.render(keywords["multipleOf"] ?? .null))")) }
+            if !quotient.isFinite || abs(quotient - quotient.rounded()) > 1e-9 { problems.append(Problem(path: path, message: "must be a multiple of \(Self.render(keywords["multipleOf"] ?? .null))")) }
         }
     }
 
@@ -200,10 +191,20 @@ public struct JSONSchema: Sendable {
         }
         var properties: [String: JSONValue] = [:]
         if case .object(let declared)? = keywords["properties"] { properties = declared }
+        var patterns: [(NSRegularExpression, JSONValue)] = []
+        if case .object(let declared)? = keywords["patternProperties"] {
+            for (pattern, sub) in declared.sorted(by: { $0.key < $1.key }) {
+                if let regex = try? NSRegularExpression(pattern: pattern) { patterns.append((regex, sub)) }
+            }
+        }
         for key in object.keys.sorted() {
             guard let value = object[key] else { continue }
+            let matching = patterns.filter { $0.0.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil }
+            for (_, sub) in matching { check(value, against: sub, path: child(key), depth: depth + 1, into: &problems) }
             if let sub = properties[key] {
                 check(value, against: sub, path: child(key), depth: depth + 1, into: &problems)
+            } else if !matching.isEmpty {
+                continue
             } else if let additional = keywords["additionalProperties"] {
                 if case .bool(false) = additional {
                     problems.append(Problem(path: child(key), message: "is not an accepted property"))
@@ -217,7 +218,7 @@ public struct JSONSchema: Sendable {
     // MARK: - Helpers
 
     /// The schema a `#...` reference names.
-    static func resolve(_ reference: String, in root: JSONValue) -> JSONValue? {
+    public static func resolve(_ reference: String, in root: JSONValue) -> JSONValue? {
         guard reference.hasPrefix("#") else { return nil }
         var current = root
         let pointer = reference.dropFirst()
@@ -248,7 +249,7 @@ public struct JSONSchema: Sendable {
         }
     }
 
-    static func matches(_ value: JSONValue, typeName: String) -> Bool {
+    public static func matches(_ value: JSONValue, typeName: String) -> Bool {
         switch (typeName, value) {
         case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): return true
         case ("number", .int), ("number", .double): return true
@@ -312,85 +313,15 @@ public struct JSONSchema: Sendable {
 
     static func matchesFormat(_ text: String, _ format: String) -> Bool {
         switch format {
-        case "date-time": return RFC3339.date(from: text) != nil
-        case "date": return text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil && RFC3339.date(from: text + "T00:00:00Z") != nil
+        case "date-time": return FormatCheck.dateTime(text)
+        case "date": return FormatCheck.date(text)
         case "uuid": return UUID(uuidString: text) != nil
-        case "email": return text.wholeMatch(of: /[^@\s]+@[^@\s]+\.[^@\s]+/) != nil
+        case "regex": return (try? NSRegularExpression(pattern: text)) != nil
+        case "email": return FormatCheck.email(text)
         case "uri":
             guard let components = URLComponents(string: text), let scheme = components.scheme, !scheme.isEmpty else { return false }
             return scheme.first?.isLetter == true
         default: return true
-        }
-    }
-}
-
-/// Checks the shapes of a schema's own keywords (a subset of the 2020-12 meta-schema).
-struct MetaCheck {
-    let root: JSONValue
-
-    static let schemaKeywords: Set<String> = ["additionalProperties", "items", "not", "contains", "propertyNames", "if", "then", "else"]
-    static let schemaArrayKeywords: Set<String> = ["allOf", "anyOf", "oneOf", "prefixItems"]
-    static let schemaMapKeywords: Set<String> = ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"]
-    static let nonNegativeIntegers: Set<String> = ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"]
-    static let numbers: Set<String> = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]
-    static let types: Set<String> = ["null", "boolean", "object", "array", "number", "string", "integer"]
-
-    func check(_ schema: JSONValue, path: String, into problems: inout [JSONSchema.Problem], depth: Int) {
-        func problem(_ at: String, _ message: String) { problems.append(JSONSchema.Problem(path: at, message: message)) }
-        func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-        guard depth < JSONSchema.maximumDepth else { return problem(path, "is nested too deeply") }
-        switch schema {
-        case .bool: return
-        case .object(let keywords):
-            for (key, value) in keywords {
-                let at = child(key)
-                if Self.schemaKeywords.contains(key) {
-                    check(value, path: at, into: &problems, depth: depth + 1)
-                } else if Self.schemaArrayKeywords.contains(key) {
-                    guard case .array(let list) = value, !list.isEmpty else { problem(at, "must be a non-empty array of schemas"); continue }
-                    for (index, item) in list.enumerated() { check(item, path: "\(at)[\(index)]", into: &problems, depth: depth + 1) }
-                } else if Self.schemaMapKeywords.contains(key) {
-                    guard case .object(let map) = value else { problem(at, "must be an object of schemas"); continue }
-                    for (name, item) in map { check(item, path: "\(at).\(name)", into: &problems, depth: depth + 1) }
-                } else if Self.nonNegativeIntegers.contains(key) {
-                    if JSONSchema.integer(value).map({ $0 < 0 }) ?? true { problem(at, "must be a non-negative integer") }
-                } else if Self.numbers.contains(key) {
-                    if JSONSchema.number(value) == nil { problem(at, "must be a number") }
-                    if key == "multipleOf", let number = JSONSchema.number(value), number <= 0 { problem(at, "must be greater than 0") }
-                } else {
-                    switch key {
-                    case "type":
-                        let names: [JSONValue]
-                        switch value {
-                        case .string: names = [value]
-                        case .array(let list) where !list.isEmpty: names = list
-                        default: problem(at, "must be a type name or a non-empty array of them"); continue
-                        }
-                        for name in names where !(name.stringValue.map(Self.types.contains) ?? false) {
-                            problem(at, "\(JSONSchema.render(name)) is not a JSON Schema type")
-                        }
-                    case "required":
-                        guard case .array(let list) = value, list.allSatisfy({ $0.stringValue != nil }) else { problem(at, "must be an array of strings"); continue }
-                        if Set(list.compactMap(\.stringValue)).count != list.count { problem(at, "must not repeat names") }
-                    case "enum":
-                        if case .array = value {} else { problem(at, "must be an array") }
-                    case "pattern":
-                        guard let pattern = value.stringValue else { problem(at, "must be a string"); continue }
-                        if (try? NSRegularExpression(pattern: pattern)) == nil { problem(at, "is not a valid regular expression") }
-                    case "format", "title", "description", "$id", "$schema", "$comment":
-                        if value.stringValue == nil { problem(at, "must be a string") }
-                    case "$ref":
-                        guard let reference = value.stringValue else { problem(at, "must be a string"); continue }
-                        if reference.hasPrefix("#") && JSONSchema.resolve(reference, in: root) == nil { problem(at, "\(reference) does not resolve") }
-                    case "uniqueItems", "readOnly", "writeOnly", "deprecated":
-                        if case .bool = value {} else { problem(at, "must be a boolean") }
-                    default:
-                        break
-                    }
-                }
-            }
-        default:
-            problem(path, "a schema must be an object or a boolean")
         }
     }
 }

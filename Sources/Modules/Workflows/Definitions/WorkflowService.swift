@@ -33,6 +33,12 @@ struct WorkflowService: Sendable {
         return .invalidGraph(graphProblems, extra: problems)
     }
 
+    /// The registered graph checks that read the tenant's data (operator connections).
+    func checkWithTenantData(_ graph: FlowGraph, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        let problems = try await registry.tenantProblems(graph, tenantID: tenantID, in: tx)
+        if !problems.isEmpty { throw APIError.invalidGraph(problems) }
+    }
+
     static func triggerProblems(_ type: TriggerType, _ conf: JSONValue) -> [String: String] {
         guard case .object(let object) = conf else { return ["trigger_conf": "must be an object"] }
         switch type {
@@ -78,6 +84,7 @@ struct WorkflowService: Sendable {
     func create(_ fields: WorkflowFields, origin: String, scope: TenantScope, ownerID: UUID, in tx: DatabaseTransaction) async throws -> StoredWorkflow {
         let graph = fields.graph ?? FlowGraph()
         if let error = problems(fields, creating: true, graph: graph, requireNodes: fields.status == .enabled) { throw error }
+        try await checkWithTenantData(graph, tenantID: scope.tenantID, in: tx)
         if let code = fields.code, try await store.codeTaken(code, tenantID: scope.tenantID, in: tx) { throw APIError.codeTaken }
         var fields = fields
         if fields.visibility == .role && (fields.visibleRoleIds ?? []).isEmpty { fields.visibleRoleIds = scope.roleIDs }
@@ -97,6 +104,7 @@ struct WorkflowService: Sendable {
         merged.triggerConf = fields.triggerConf ?? (fields.triggerType != nil && fields.triggerType != current.triggerType ? [:] : current.triggerConf)
         let becomesEnabled = (fields.status ?? current.status) == .enabled
         if let error = problems(merged, creating: false, graph: graph, requireNodes: becomesEnabled) { throw error }
+        if fields.graph != nil { try await checkWithTenantData(graph, tenantID: scope.tenantID, in: tx) }
         var write = merged
         if write.visibility == .role && (write.visibleRoleIds ?? current.visibleRoleIds).isEmpty { write.visibleRoleIds = scope.roleIDs }
         guard let updated = try await store.update(current.id, tenantID: scope.tenantID, write, in: tx) else { throw APIError.workflowNotFound }
