@@ -218,12 +218,22 @@ let package = Package(
             path: "Sources/Modules/Media",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Social",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Sources/Modules/Social",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation",
+                "PlatformArtifacts", "Media", "Annotation", "Social",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

@@ -16,6 +16,7 @@ import PlatformSupport
 import Providers
 import ServiceLifecycle
 import Settings
+import Social
 import TaskEngine
 import Tasks
 import Tenancy
@@ -56,6 +57,7 @@ struct AppDependencies: Sendable {
     let media: MediaModule
     let annotation: AnnotationModule
     let chat: ChatModule
+    let social: SocialModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -97,8 +99,13 @@ struct AppDependencies: Sendable {
             storage: LocalDiskBlobStorage(root: config.storageDirectory), artifacts: ArtifactStore(),
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
+        let social = SocialModule(
+            database: database, config: config.social, http: http, sealer: SecretSealer(config: config),
+            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), providers: providers, preferences: TenantSettingPreferences())
+        social.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
+        social.register(taskViews: &taskViews)
 
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
@@ -111,10 +118,11 @@ struct AppDependencies: Sendable {
             workflows: workflows, webhooks: webhooks, files: files,
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
-                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files, social.integrations], tenants: tenants),
             media: media,
             annotation: annotation,
-            chat: ChatModule(database: database, providers: providers, directory: aiModels))
+            chat: ChatModule(database: database, providers: providers, directory: aiModels),
+            social: social)
     }
 
     /// A task worker over this process's pool and bus.
@@ -205,6 +213,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.media.register(in: registry)
     dependencies.annotation.register(in: registry)
     dependencies.chat.register(in: registry)
+    dependencies.social.register(in: registry)
     APIDocsController(table: registry.table, title: AppInfo.title, version: AppInfo.version)
         .register(in: registry)
 }

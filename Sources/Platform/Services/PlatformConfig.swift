@@ -127,6 +127,8 @@ public struct PlatformConfig: Sendable {
     public var webhooks: Webhooks
     public var files: Files
     public var annotation: Annotation
+    /// The social networks' API addresses and publishing settings (SocialConfig.swift).
+    public var social = Social()
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
@@ -209,6 +211,7 @@ public struct PlatformConfig: Sendable {
             syncWaitSeconds: try values.int("flows.sync.wait.seconds", env: "FLOWS_SYNC_WAIT_SECONDS", default: 30, range: 1...300),
             schedulerIntervalMilliseconds: try values.int("workflows.scheduler.ms", env: "WORKFLOW_SCHEDULER_MS", default: 5000, range: 100...600_000),
             publicBaseURL: try Self.publicBaseURL(values.string("public.base.url", env: "PUBLIC_BASE_URL")))
+        social = try Self.social(values)
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
