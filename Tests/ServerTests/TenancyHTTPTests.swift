@@ -87,7 +87,8 @@ struct TenancyHTTPTests {
                         """, as: String.self)
                 }
                 #expect(memberCodes.allSatisfy {
-                    ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read"]
+                    ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read",
+                     "social:platform:list", "social:post:list", "social:analytics:read", "social:trending:read"]
                         .contains(where: $0.hasPrefix)
                 })
                 let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }
