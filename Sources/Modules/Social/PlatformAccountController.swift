@@ -27,7 +27,8 @@ struct PlatformAccountController: Sendable {
             "", "Platform accounts, newest first (a bare array)", .permission("platform-account:list"), query: PlatformAccountQuery.self, use: list)
         routes.get(
             "/available/{platform}", "Active accounts of a platform with quota left today, most remaining first", .permission("platform-account:list"),
-            parameters: [.path("platform", ["type": "string", "minLength": 1, "maxLength": 50])], use: available)
+            parameters: [.path("platform", ["type": "string", "minLength": 1, "maxLength": 50])],
+            responses: [.error(.unprocessableContent, "The platform name is longer than 50 characters")], use: available)
         routes.get("/platforms/list", "Every platform the tenant has accounts for, sorted", .permission("platform-account:list"), use: platforms)
         routes.get("/{account_id}", "One platform account", .permission("platform-account:read"), parameters: id, responses: [notFound], use: get)
         routes.put(
@@ -105,6 +106,7 @@ struct PlatformAccountController: Sendable {
 
     func available(_ request: Request, _ context: AuthenticatedContext) async throws -> [PlatformAccountView] {
         let platform = PlatformAccountInput.normalizedPlatform(context.parameters.get("platform") ?? "")
+        if !(1...50).contains(platform.count) { throw APIError.validation(["platform": "must be 1-50 characters"]) }
         let tenantID = context.principal.tenantID
         return try await database.withTenant(context.tenant) { tx in
             let day = try await quota.days.today(tenantID, in: tx)
