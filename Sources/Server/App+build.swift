@@ -100,7 +100,7 @@ struct AppDependencies: Sendable {
             worker: .init(concurrency: config.tasks.serveWorkerConcurrency, pollIntervalSeconds: Double(config.tasks.pollIntervalMilliseconds) / 1000))
         annotation.register(handlers: &handlers)
         let social = SocialModule(
-            database: database, config: config.social, http: http, sealer: SecretSealer(config: config),
+            database: database, config: config.social, sealer: SecretSealer(config: config),
             targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), providers: providers, preferences: TenantSettingPreferences())
         social.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()

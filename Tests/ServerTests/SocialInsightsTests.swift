@@ -57,6 +57,14 @@ struct SocialInsightsTests {
             #expect(try await client.delete("/api/v1/social/posts/\(pending)", headers: root).status == .noContent)
             #expect(stub.calls("DELETE", prefix: "/2/tweets/").isEmpty)
 
+            // An image behind a redirect is not fetched (a redirect could lead anywhere): the delivery fails, not retried.
+            let moved = try await client.post("/api/v1/social/posts", [
+                "platforms": ["mastodon"], "content": "Moved image.", "images": .array([.string(base + "/moved/a.png")]),
+            ], headers: root).jsonBody.id
+            let refused = try await client.settledPost(moved, headers: root).delivery("mastodon")
+            #expect(refused?["status"] == "failed" && refused?["attempts"] == 1 && refused?["error"]?.stringValue?.contains("answered 302") == true)
+            #expect(stub.calls("GET", "/img/a.png").isEmpty)
+
             // Instagram with an image: a container, then its publication.
             let photo = try await client.post("/api/v1/social/posts", [
                 "platforms": ["instagram"], "content": "A photo.", "images": .array([.string(base + "/img/a.png")]),

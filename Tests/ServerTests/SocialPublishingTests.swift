@@ -97,7 +97,7 @@ struct SocialPublishingTests {
             #expect(stub.calls("POST", "/api/v2/media").count == 1)
 
             // Scheduled: nothing is sent before its time; a worker publishes it then.
-            let due = Date().addingTimeInterval(6)
+            let due = Date().addingTimeInterval(10)
             let scheduled = try await client.post("/api/v1/social/posts", [
                 "platforms": ["x"], "content": "Later, on time.", "scheduled_at": .string(RFC3339.string(from: due)),
             ], headers: root)

@@ -128,6 +128,9 @@ func socialStubRouter(_ stub: SocialStub) -> Router<BasicRequestContext> {
         Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: socialPNG)))
     }
 
+    // A redirect (to a fine image): redirects are not followed.
+    on(.get, "/moved/{name}", key: "GET /moved") { _, _, _ in Response(status: .found, headers: [.location: "/img/a.png"]) }
+
     // X API v2.
     on(.get, "/2/users/me", key: "GET /2/users/me") { request, _, _ in
         guard stub.authorized(request, "x") else { return unauthorized }

@@ -19,15 +19,16 @@ public struct SocialModule: Sendable {
     let providers: ProviderRegistry
     let preferences: any TenantPreferences
 
+    /// - Parameter http: a client that does not follow redirects; nil: the module's own.
     public init(
-        database: Database, config: PlatformConfig.Social, http: HTTPClient, sealer: SecretSealer?, targets: OutboundTargetPolicy,
+        database: Database, config: PlatformConfig.Social, http: HTTPClient? = nil, sealer: SecretSealer?, targets: OutboundTargetPolicy,
         providers: ProviderRegistry, preferences: any TenantPreferences
     ) {
         self.database = database
         self.config = config
         self.providers = providers
         self.preferences = preferences
-        connections = SocialConnections(database: database, sealer: sealer, clients: SocialClients(config: config, http: http, targets: targets))
+        connections = SocialConnections(database: database, sealer: sealer, clients: SocialClients(config: config, http: http ?? SocialHTTP.sharedClient, targets: targets))
         quota = PlatformAccountQuota(sealer: sealer, days: TenantDay(preferences: preferences))
     }
 

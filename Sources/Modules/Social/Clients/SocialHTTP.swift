@@ -59,8 +59,14 @@ enum SocialBody: Sendable {
 
 /// The transport every network client shares: one call, a deadline, errors sorted by kind.
 /// Retrying is the caller's business (publishing retries on the task engine, honouring
-/// `Retry-After`), so a failed call is reported at once.
+/// `Retry-After`), so a failed call is reported at once. Redirects are not followed (one could
+/// lead to an address the outbound target policy refuses): a 3xx is a failed call.
 struct SocialHTTP: Sendable {
+    /// The module's client, for the life of the process.
+    static let sharedClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10))))
+
     let client: HTTPClient
     let timeout: Duration
     static let maximumAnswer = 8 << 20
@@ -89,12 +95,29 @@ struct SocialHTTP: Sendable {
             break
         }
         let reply: SocialReply
+        let prepared = request
         do {
-            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
-            let buffer = try await response.body.collect(upTo: Self.maximumAnswer)
-            reply = SocialReply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: buffer))
+            // The deadline covers the answer's body too, not only its head.
+            reply = try await withThrowingTaskGroup(of: SocialReply?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(prepared, timeout: .seconds(Int64(timeout.components.seconds)))
+                    let buffer = try await response.body.collect(upTo: Self.maximumAnswer)
+                    return SocialReply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: buffer))
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let reply = first else {
+                    throw SocialPlatformError(kind: .unreachable, message: "\(platform) did not answer within \(timeout.components.seconds) s")
+                }
+                return reply
+            }
         } catch let error as SocialPlatformError {
             throw error
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw SocialPlatformError(kind: .unreachable, message: "\(platform) could not be reached (\(Self.describe(error)))")
         }
