@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PlatformDatabase
+import PlatformServices
 import PlatformSupport
 import PlatformTesting
 @testable import Server
@@ -184,6 +185,21 @@ struct SocialPublishingTests {
             let failed = try await client.settledPost(dead, headers: root).delivery("linkedin")
             #expect(failed?["status"] == "failed" && failed?["attempts"] == 1)
             #expect(failed?["error"]?.stringValue?.contains("401") == true)
+        }
+    }
+
+    @Test("the networks' addresses are configurable; a wrong value names its variable")
+    func configuration() async throws {
+        let config = try await PlatformConfig.load(environment: [
+            "SOCIAL_X_API_URL": "http://x.internal:8080/", "SOCIAL_GRAPH_API_URL": "https://graph.example/v22.0", "SOCIAL_LINKEDIN_VERSION": "202506",
+        ])
+        #expect(config.social.xAPIURL == "http://x.internal:8080" && config.social.graphAPIURL == "https://graph.example/v22.0")
+        #expect(config.social.linkedInVersion == "202506" && config.social.linkedInAPIURL == "https://api.linkedin.com")
+        for (variable, value) in [("SOCIAL_X_API_URL", "ftp://x"), ("SOCIAL_LINKEDIN_VERSION", "June"), ("SOCIAL_PUBLISH_ATTEMPTS", "0")] {
+            await #expect(throws: ConfigurationError.self) { try await PlatformConfig.load(environment: [variable: value]) }
+            do { _ = try await PlatformConfig.load(environment: [variable: value]) } catch let error as ConfigurationError {
+                #expect(error.message.hasPrefix(variable), "\(error.message)")
+            }
         }
     }
 }
