@@ -76,7 +76,16 @@ struct SocialGenerateController: Sendable {
                 return (provider, model)
             }
         }
-        if let registered = try await providers.provider(choice, tenant: scope.tenantID) { return (registered, choice) }
+        let registered: (any ModelProvider)?
+        do {
+            registered = try await providers.provider(choice, tenant: scope.tenantID)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // A registered model that cannot be called as configured (no key store, a refused endpoint).
+            throw APIError(.badGateway, code: "PROVIDER_ERROR", message: "The model '\(choice)' cannot be used: \(String(describing: error).prefix(300))")
+        }
+        if let registered { return (registered, choice) }
         throw APIError.validation(["model": "no model '\(choice)': name local, provider/model of a configured provider, or an AI model of the tenant"])
     }
 
