@@ -145,6 +145,7 @@ struct SocialPostController: Sendable {
         let tenantID = context.principal.tenantID
         let linked = try await connected(networks, scope: context.tenant)
         return try await database.withTenant(context.tenant) { tx in
+            try await store.lockPost(input.postId, tenantID: tenantID, in: tx)
             guard let post = try await store.find(input.postId, tenantID: tenantID, in: tx) else { throw APIError.socialPostNotFound }
             let existing = try await store.deliveries(of: [post.id], tenantID: tenantID, in: tx)
             var problems: [String: String] = [:]

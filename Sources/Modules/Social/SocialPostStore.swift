@@ -127,8 +127,17 @@ struct SocialPostStore: Sendable {
             """)
     }
 
-    /// The post's summary status from its live deliveries.
+    /// Takes the post's row lock. Every transaction that changes a post's deliveries takes it
+    /// first, so they queue per post (always post before delivery: no deadlock) and each
+    /// summary is computed from what the previous one committed.
+    func lockPost(_ post: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        try await tx.run("SELECT 1 FROM social_posts p WHERE p.tenant_id = \(tenantID) AND p.id = \(post) FOR UPDATE")
+    }
+
+    /// The post's summary status from its live deliveries (under the post's lock, in a
+    /// statement of its own, so it sees every delivery committed before the lock was granted).
     func refreshStatus(_ post: UUID, tenantID: UUID, in tx: DatabaseTransaction) async throws {
+        try await lockPost(post, tenantID: tenantID, in: tx)
         try await tx.run(
             """
             UPDATE social_posts AS p SET status = s.status, updated_at = now()

@@ -48,6 +48,7 @@ struct SocialPublishHandler: TaskHandler {
         let scope = job.tenantScope
         let tenantID = job.task.tenantId
         let started = try await database.withTenant(scope) { tx -> (StoredPost, StoredDelivery)? in
+            try await store.lockPost(postID, tenantID: tenantID, in: tx)
             guard let post = try await store.find(postID, tenantID: tenantID, in: tx),
                 let delivery = try await store.delivery(postID, network, tenantID: tenantID, locking: true, in: tx),
                 delivery.status == .scheduled || delivery.status == .publishing
@@ -70,6 +71,7 @@ struct SocialPublishHandler: TaskHandler {
                 try await client.publish(outgoing, as: session.connection.connectedAccount, credentials)
             }
             try await database.withTenant(scope) { tx in
+                try await store.lockPost(postID, tenantID: tenantID, in: tx)
                 let status = try await store.markPublished(postID, network, remoteID: published.remoteID, url: published.url, tenantID: tenantID, in: tx)
                 try await store.refreshStatus(postID, tenantID: tenantID, in: tx)
                 if status == .deleting {
@@ -80,6 +82,7 @@ struct SocialPublishHandler: TaskHandler {
         } catch let error as SocialPlatformError {
             let last = final || !error.retryable
             try await database.withTenant(scope) { tx in
+                try await store.lockPost(postID, tenantID: tenantID, in: tx)
                 try await store.markFailed(postID, network, error: error.message, final: last, tenantID: tenantID, in: tx)
                 try await store.refreshStatus(postID, tenantID: tenantID, in: tx)
             }
@@ -92,6 +95,7 @@ struct SocialPublishHandler: TaskHandler {
     /// the account is used up for the day or not active.
     func drawQuota(_ accountID: UUID, post: UUID, network: SocialNetwork, scope: TenantScope) async throws {
         try await database.withTenant(scope) { tx in
+            try await store.lockPost(post, tenantID: scope.tenantID, in: tx)
             switch try await quota.use(accountID, key: "social:\(post.uuidString.lowercased()):\(network.rawValue)", tenantID: scope.tenantID, in: tx) {
             case .counted, .alreadyCounted:
                 try await store.markQuotaCounted(post, network, tenantID: scope.tenantID, in: tx)
