@@ -269,12 +269,22 @@ let package = Package(
             resources: [.copy("Resources/templates.json")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Social",
+            dependencies: [
+                "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Sources/Modules/Social",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [
                 "PlatformSupport", "PlatformDatabase", "PlatformHTTP", "TaskEngine", "PlatformServices", "Providers",
                 "Auth", "Tenancy", "Tasks", "Webhooks", "Files", "Content", "Settings", "Workflows", "FlowEngine", "Chat",
-                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production", "Analysis", "Operators",
+                "PlatformArtifacts", "Media", "Annotation", "PlatformTelemetry", "TenantMetrics", "Production", "Analysis", "Operators", "Social",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Server",

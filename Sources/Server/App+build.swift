@@ -21,6 +21,7 @@ import Production
 import Providers
 import ServiceLifecycle
 import Settings
+import Social
 import TaskEngine
 import Tasks
 import Tenancy
@@ -67,6 +68,7 @@ struct AppDependencies: Sendable {
     let production: ProductionModule
     let analysis: AnalysisModule
     let operators: OperatorsModule
+    let social: SocialModule
 
     static func make(config: PlatformConfig, database: Database, http: HTTPClient = .shared) async throws -> AppDependencies {
         let passwords = try PasswordHasher(parameters: .init(
@@ -126,9 +128,14 @@ struct AppDependencies: Sendable {
             credentials: TenantSecretCredentials(database: database, sealer: SecretSealer(config: config)), assets: media.assetCatalog,
             files: files.directory, storageDirectory: config.storageDirectory, tenantQuotaBytes: config.files.tenantQuotaBytes, artifacts: ArtifactStore())
         analysis.register(handlers: &handlers)
+        let social = SocialModule(
+            database: database, config: config.social, sealer: SecretSealer(config: config),
+            targets: OutboundTargetPolicy(allowed: config.webhooks.allowedHosts), providers: providers, preferences: TenantSettingPreferences())
+        social.register(handlers: &handlers)
         var taskViews = TaskViewExtensions()
         workflows.register(taskViews: &taskViews)
         production.register(taskViews: &taskViews)
+        social.register(taskViews: &taskViews)
 
         return AppDependencies(
             config: config, database: database, http: http, events: events, tokens: tokens, passwords: passwords, access: access,
@@ -141,14 +148,15 @@ struct AppDependencies: Sendable {
             workflows: workflows, webhooks: webhooks, files: files,
             content: ContentModule(database: database, tenants: tenants),
             settings: SettingsModule(
-                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files], tenants: tenants),
+                database: database, runtime: runtimeSettings, config: config, providers: providers, integrations: [webhooks, files, social.integrations], tenants: tenants),
             media: media,
             annotation: annotation,
             chat: ChatModule(database: database, providers: providers, directory: aiModels),
             metrics: MetricsModule(database: database, files: files.directory, prices: config.metrics.prices, catalog: providerConfiguration.catalog),
             production: production,
             analysis: analysis,
-            operators: operators)
+            operators: operators,
+            social: social)
     }
 
     /// A task worker over this process's pool and bus.
@@ -261,6 +269,7 @@ func registerRoutes(in registry: RouteRegistry, _ dependencies: AppDependencies)
     dependencies.production.register(in: registry)
     dependencies.analysis.register(in: registry)
     dependencies.operators.register(in: registry)
+    dependencies.social.register(in: registry)
     if let token = dependencies.config.metrics.token {
         PrometheusController(exposition: dependencies.metricsExposition, token: token).register(in: registry)
     }

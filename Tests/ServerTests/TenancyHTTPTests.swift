@@ -88,7 +88,8 @@ struct TenancyHTTPTests {
                 }
                 #expect(memberCodes.allSatisfy {
                     ["workflow:", "file:", "content:", "settings:tenant:read", "media:", "annotation:", "chat:conversation:", "ai-model:list", "ai-model:read", "metrics:usage:track", "production:", "analysis:",
-                     "operator:list", "operator:read", "operator:test", "algorithm:list", "algorithm:read"]
+                     "operator:list", "operator:read", "operator:test", "algorithm:list", "algorithm:read",
+                     "social:platform:list", "social:post:list", "social:analytics:read", "social:trending:read"]
                         .contains(where: $0.hasPrefix)
                 })
                 let adminRoutes = table.all.filter { $0.access.permissionCode.map { !memberCodes.contains($0) } ?? false }

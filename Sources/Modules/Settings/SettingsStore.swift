@@ -18,6 +18,11 @@ struct SettingsStore: Sendable {
             decoding: TextValue.self)
     }
 
+    /// One setting as text (`#>> '{}'`: a string's value, anything else's JSON), for `TenantSettingPreferences`.
+    func text(_ key: String, tenantID: UUID, in tx: DatabaseTransaction) async throws -> String? {
+        try await tx.value("SELECT value #>> '{}' FROM tenant_settings WHERE tenant_id = \(tenantID) AND key = \(key)", as: String.self)
+    }
+
     func list(tenantID: UUID, page: PageRequest, in tx: DatabaseTransaction) async throws -> [Setting] {
         try await tx.rows(
             "SELECT \(unescaped: Self.columns) FROM tenant_settings WHERE tenant_id = \(tenantID) ORDER BY key LIMIT \(page.limit) OFFSET \(page.offset)",

@@ -147,6 +147,8 @@ public struct PlatformConfig: Sendable {
     public var annotation: Annotation
     public var metrics: Metrics
     public var analysis: Analysis
+    /// The social networks' API addresses and publishing settings (SocialConfig.swift).
+    public var social = Social()
     /// The key tenant secrets are sealed with (`SECRETS_KEY`, 32 bytes in base64); without it,
     /// one is derived from `JWT_SECRET`.
     public var secretsKey: String?
@@ -240,6 +242,7 @@ public struct PlatformConfig: Sendable {
                 values.string("operator.mcp.stdio.commands", env: "OPERATOR_MCP_STDIO_COMMANDS"), env: "OPERATOR_MCP_STDIO_COMMANDS"),
             cliMaxSeconds: try values.int("operator.cli.max.seconds", env: "OPERATOR_CLI_MAX_SECONDS", default: 60, range: 1...3600),
             cliMaxOutputBytes: try values.int("operator.cli.max.output.bytes", env: "OPERATOR_CLI_MAX_OUTPUT_BYTES", default: 1 << 20, range: 1024...(64 << 20)))
+        social = try Self.social(values)
         eventLogRetentionDays = try values.int("event.log.retention.days", env: "EVENT_LOG_RETENTION_DAYS", default: 30, range: 1...3650)
         secretsKey = values.string("secrets.key", env: "SECRETS_KEY", secret: true)
         if let key = secretsKey, Data(base64Encoded: key)?.count != 32 {
