@@ -170,7 +170,7 @@ struct OperatorExecutionTests {
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate() }
+        defer { kill(server.processIdentifier, SIGKILL) }
         try await withTestDatabase("operators_mcp_http", runPool: false) { database, _ in
             let dependencies = try await makeDependencies(database, ["WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"])
             try await buildApplication(dependencies).test(.router) { client in

@@ -8,10 +8,10 @@ import PlatformTesting
 import Testing
 
 /// Four seconds: a test pattern, then a hard cut to plain red (two scenes).
-func cutClip() throws -> [UInt8] {
+func cutClip() async throws -> [UInt8] {
     let directory = temporaryDirectory("operator-clip")
     let path = "\(directory)/cut.mp4"
-    let result = try AnnotationMedia.run("ffmpeg", [
+    let result = try await AnnotationMedia.run("ffmpeg", [
         "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2",
         "-f", "lavfi", "-i", "color=c=red:size=160x120:rate=10:duration=2", "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0",
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path,
@@ -32,7 +32,7 @@ struct OperatorWorkflowTests {
                 _ = try await Fixtures(dependencies).setup("opv")
                 let root = bearer(try await client.login("opw-root")["access_token"])
                 let other = bearer(try await client.login("opv-root")["access_token"])
-                let file = try await client.uploadFile(try cutClip(), name: "cut.mp4", type: "video/mp4", headers: root)
+                let file = try await client.uploadFile(try await cutClip(), name: "cut.mp4", type: "video/mp4", headers: root)
                 let asset = try await client.post("/api/v1/assets", ["name": "Cut", "type": "video", "file_id": .string(file)], headers: root)
                 #expect(asset.status == .created, "\(asset.text)")
                 let assetID = asset.jsonBody.id

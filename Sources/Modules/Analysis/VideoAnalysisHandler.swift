@@ -77,7 +77,7 @@ struct VideoAnalysisHandler: TaskHandler {
                 throw CancellationError()
             }
             switch error {
-            case .notAVideo(let message), .unreadable(let message): try await fail(id, message, retryable: false, job: job)
+            case .notAVideo(let message), .unreadable(let message), .outputTooLarge(let message): try await fail(id, message, retryable: false, job: job)
             case .toolMissing(let message): try await fail(id, message, retryable: false, job: job)
             case .timedOut(let message), .failed(let message): try await fail(id, message, retryable: true, job: job)
             }
