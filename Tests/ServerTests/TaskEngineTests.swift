@@ -35,7 +35,9 @@ struct FlakyHandler: TaskHandler {
     }
 }
 
-func workerSettings(concurrency: Int = 2, lease: Int = 2) -> TaskWorker.Settings {
+/// Worker settings for tests: fast polls and retries. The lease is long (a loaded machine can
+/// miss a 2 s heartbeat and see its own task reaped); tests of expiry give a short one.
+func workerSettings(concurrency: Int = 2, lease: Int = 30) -> TaskWorker.Settings {
     TaskWorker.Settings(
         concurrency: concurrency, pollInterval: .milliseconds(50), drainGrace: .milliseconds(200),
         engine: TaskEngineSettings(leaseSeconds: lease, retryBase: .milliseconds(50), retryCap: .milliseconds(200)))
